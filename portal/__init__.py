@@ -1,0 +1,92 @@
+"""The portal: create_app() builds the Flask application."""
+import os
+
+from dotenv import load_dotenv
+from flask import Flask, has_request_context, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import cli, errors, templating
+from portal.config import check_production, from_environment
+from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from portal.security import add_security_headers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def select_locale() -> str:
+    """The visitor's chosen language, then their account's, then French."""
+    languages = ("fr", "en")
+    if not has_request_context():
+        return "fr"
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return "fr"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    load_dotenv(os.path.join(ROOT, ".env"))
+    app = Flask(__name__, template_folder=os.path.join(ROOT, "templates"),
+                instance_path=os.path.join(ROOT, "instance"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(test_config or {})
+    check_production(app.config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")
+    if app.config.get("PROXY_FIX", os.environ.get("PROXY_FIX", "")):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    init_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    app.after_request(add_security_headers)
+    app.after_request(send_outbox_after_request)
+    app.context_processor(template_globals)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "members.login"
+    login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.main.routes import bp as main_bp
+    from portal.members.routes import bp as members_bp
+    from portal.messaging.routes import bp as messaging_bp
+    from portal.staff.routes import bp as staff_bp
+
+    for blueprint in (main_bp, members_bp, messaging_bp, staff_bp):
+        app.register_blueprint(blueprint)
+
+
+def send_outbox_after_request(response):
+    """Deliver the messages this request queued, once it has committed (development)."""
+    from portal.messaging.outbox import send_queued_after_commit
+
+    send_queued_after_commit()
+    return response
+
+
+def template_globals() -> dict:
+    from portal.messaging.notifications import unread_count
+
+    if not has_request_context():
+        return {}
+    unread = unread_count(current_user) if current_user.is_authenticated else 0
+    return {"unread_notifications": unread, "current_locale": select_locale()}

@@ -1,0 +1,88 @@
+"""Settings read from the environment (a `.env` file is read in development).
+
+Every variable, its default and its meaning is listed in the README; keep both in step.
+"""
+import os
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping for create_app()."""
+    env = os.environ.get("PORTAL_ENV", "development")
+    production = env == "production"
+    default_db = "sqlite:///" + os.path.join(instance_path, "portal.sqlite")
+    return {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        "UPLOAD_ROOT": os.environ.get("UPLOAD_ROOT", os.path.join(os.getcwd(), "uploads")),
+        # Sessions and cookies.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 30)),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Language and region.
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "UTC"),
+        "LANGUAGES": ["fr", "en"],
+        "PHONE_DEFAULT_REGION": os.environ.get("PHONE_DEFAULT_REGION", "CI").upper(),
+        # Mail. With no MAIL_SERVER, messages are written as .eml files under MAIL_FILE_DIR.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Portail <no-reply@portail.local>"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", os.path.join(instance_path, "mail")),
+        # Outbox: deliver right after the commit (development) or only through workers.
+        "OUTBOX_SEND_AT_ONCE": _bool("OUTBOX_SEND_AT_ONCE", not production),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_RETRY_SECONDS": _int("OUTBOX_RETRY_SECONDS", 60),
+        "OUTBOX_CLAIM_SECONDS": _int("OUTBOX_CLAIM_SECONDS", 300),
+        # Rate limits (memory by default; use Redis when several processes serve).
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "AUTH_LIMIT_PER_IP": os.environ.get("AUTH_LIMIT_PER_IP", "20 per 10 minutes"),
+        "AUTH_LIMIT_PER_ADDRESS": os.environ.get("AUTH_LIMIT_PER_ADDRESS", "5 per 10 minutes"),
+        # Bootstrap from local files, never a CDN.
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        # Token lifetimes, in seconds.
+        "CONFIRM_TOKEN_MAX_AGE": 48 * 3600,
+        "RESET_TOKEN_MAX_AGE": 3600,
+        "INVITE_TOKEN_MAX_AGE": 7 * 24 * 3600,
+    }
+
+
+def check_production(config: dict) -> None:
+    """Refuse to start a production app with settings that are only safe in development."""
+    if config.get("PORTAL_ENV") != "production":
+        return
+    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY) or len(config["SECRET_KEY"]) < 24:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a long random value in production "
+            "(the development key is refused)."
+        )

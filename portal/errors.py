@@ -1,0 +1,50 @@
+"""Error pages in the visitor's language, for the errors a person can meet."""
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: (_l("Requête invalide"), _l("La demande n'a pas pu être comprise. Revenez en arrière et "
+                                     "réessayez.")),
+    403: (_l("Accès refusé"), _l("Vous n'avez pas accès à cette page.")),
+    404: (_l("Page introuvable"), _l("Cette page n'existe pas ou n'est plus disponible.")),
+    405: (_l("Action non permise"), _l("Cette action n'est pas possible sur cette page.")),
+    413: (_l("Fichier trop volumineux"), _l("Le fichier ou le formulaire envoyé dépasse la taille "
+                                            "autorisée (10 Mo).")),
+    429: (_l("Trop de tentatives"), _l("Vous avez fait trop de tentatives en peu de temps. "
+                                       "Patientez quelques minutes puis réessayez.")),
+    500: (_l("Erreur du serveur"), _l("Une erreur inattendue s'est produite. L'équipe est "
+                                      "prévenue ; réessayez dans un instant.")),
+}
+CSRF_MESSAGE = _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
+
+
+def render_error(code: int, message=None):
+    title, default = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
+    return render_template("errors/error.html", code=code, title=title,
+                           message=message or default), code
+
+
+def handle_http(error: HTTPException):
+    if error.code is None or error.code < 400:  # routing redirects are not errors
+        return error
+    return render_error(error.code)
+
+
+def handle_csrf(error: CSRFError):
+    return render_error(400, CSRF_MESSAGE)
+
+
+def handle_unexpected(error: Exception):
+    current_app.logger.exception("Unhandled error")
+    db.session.rollback()
+    return render_error(500)
+
+
+def register(app) -> None:
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,1 @@
+"""Member accounts: sign-up, confirmation, login, reset, profile, addresses."""

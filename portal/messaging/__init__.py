@@ -1,0 +1,1 @@
+"""Telling people: the outbox, the e-mail channel, in-app notifications."""

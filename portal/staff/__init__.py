@@ -1,0 +1,1 @@
+"""The back office: members, staff accounts, the state of outgoing mail."""

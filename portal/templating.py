@@ -1,0 +1,25 @@
+"""Filters and globals that templates share (dates, countries)."""
+from babel import Locale
+from flask_babel import format_datetime, get_locale
+
+from portal.members.models import Role
+
+
+def datetime_short(value) -> str:
+    return format_datetime(value, "short") if value else ""
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return Locale.parse(str(get_locale())).territories.get(code, code)
+
+
+def role_label(role: str) -> str:
+    return Role(role).label
+
+
+def register(app) -> None:
+    app.add_template_filter(datetime_short)
+    app.add_template_global(country_name)
+    app.add_template_global(role_label)
