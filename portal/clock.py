@@ -2,12 +2,12 @@
 
 Times are stored as naive UTC datetimes on every database.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def timestamp() -> int:
-    return int(utcnow().replace(tzinfo=timezone.utc).timestamp())
+    return int(utcnow().replace(tzinfo=UTC).timestamp())

@@ -5,7 +5,7 @@ Every variable, its default and its meaning is listed in the README; keep both i
 import os
 from datetime import timedelta
 
-DEV_SECRET_KEY = "dev-secret-key-change-me"
+DEV_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 (refused in production)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -54,7 +54,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
-        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Portail <no-reply@portail.local>"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER",
+                                              "Portail <no-reply@portail.local>"),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", os.path.join(instance_path, "mail")),
         # Outbox: deliver right after the commit (development) or only through workers.

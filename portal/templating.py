@@ -1,4 +1,5 @@
 """Filters and globals that templates share (dates, countries)."""
+import phonenumbers
 from babel import Locale
 from flask_babel import format_datetime, get_locale
 
@@ -15,11 +16,23 @@ def country_name(code: str | None) -> str:
     return Locale.parse(str(get_locale())).territories.get(code, code)
 
 
+def phone_display(number: str | None) -> str:
+    """+2250701020304 -> +225 07 01 02 03 04 (as stored when it cannot be parsed)."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def role_label(role: str) -> str:
     return Role(role).label
 
 
 def register(app) -> None:
     app.add_template_filter(datetime_short)
+    app.add_template_filter(phone_display, name="phone")
     app.add_template_global(country_name)
     app.add_template_global(role_label)

@@ -1,0 +1,88 @@
+"""Browser tests: the portal served on loopback, driven by Playwright in the system's Chromium.
+
+Chromium comes from the operating system (Debian's `chromium` package), never from Playwright's
+own download. Without it the browser tests are skipped, and the run says so plainly — except on
+CI (CI=true), where a missing browser is a failure.
+"""
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import free_port
+
+CHROMIUM_CANDIDATES = [os.environ.get("CHROMIUM_PATH", ""), "/usr/lib/chromium/chromium",
+                       shutil.which("chromium") or "", shutil.which("chromium-browser") or ""]
+CHROMIUM = next((path for path in CHROMIUM_CANDIDATES if path and os.access(path, os.X_OK)), None)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 360, "height": 780}
+SKIPPED = []
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("Chromium is missing: CI never skips the browser tests.")
+    marker = pytest.mark.skip(reason="Chromium not installed (apt-get install -y chromium)")
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(marker)
+            SKIPPED.append(item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SKIPPED:
+        terminalreporter.write_line(
+            f"BROWSER TESTS SKIPPED ({len(SKIPPED)}): Chromium was not found on this machine. "
+            "Install it with `apt-get install -y chromium` to run them.", yellow=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app served over HTTP on a free loopback port, in a thread."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    previous = app.config["PUBLIC_BASE_URL"]
+    app.config["PUBLIC_BASE_URL"] = url
+    yield url
+    app.config["PUBLIC_BASE_URL"] = previous
+    server.shutdown()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page in a phone-sized browser context, French like the members."""
+    context = browser.new_context(viewport=PHONE, base_url=live_server, locale="fr-FR",
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shots(request):
+    """Save numbered screenshots under test-artifacts/<test name>/ for people to look at."""
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = iter(range(1, 1000))
+
+    def shoot(page, name: str) -> Path:
+        path = folder / f"{next(counter):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot
