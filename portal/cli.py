@@ -1,7 +1,7 @@
 """Command-line tools: `flask users …`, `flask outbox work`, `flask demo`."""
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from portal.clock import utcnow
@@ -43,13 +43,14 @@ def work(once: bool, poll: float):
 
 # Development only (refused in production); listed in the README.
 DEMO_ACCOUNTS = [
-    ("admin@demo.portail.local", "Awa Diallo", "admin", "demo-admin-portail"),
-    ("equipe@demo.portail.local", "Koffi Mensah", "staff", "demo-equipe-portail"),
-    ("membre@demo.portail.local", "Fatou Ndiaye", "member", "demo-membre-portail"),
+    ("admin@demo.example.com", "Awa Diallo", "admin", "demo-admin-portail"),
+    ("equipe@demo.example.com", "Koffi Mensah", "staff", "demo-equipe-portail"),
+    ("membre@demo.example.com", "Fatou Ndiaye", "member", "demo-membre-portail"),
 ]
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Create the demo accounts once (an admin, a staff member, a member) and print them."""
     if current_app.config["PORTAL_ENV"] == "production":
@@ -62,7 +63,7 @@ def demo():
         db.session.commit()
     click.echo("Demo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:
-        click.echo(f"  {role:<7} {email:<28} {password}")
+        click.echo(f"  {role:<7} {email:<26} {password}")
 
 
 def demo_user(email: str, name: str, role: str, password: str) -> User:
