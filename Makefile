@@ -24,7 +24,7 @@ translations: $(STAMP)
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 db: setup
 	$(BIN)/flask db upgrade

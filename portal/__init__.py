@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import cli, errors, templating
 from portal.config import check_production, from_environment
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-from portal.security import add_security_headers
+from portal.security import IdConverter, add_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     init_extensions(app)
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     errors.register(app)
     templating.register(app)

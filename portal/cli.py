@@ -1,5 +1,6 @@
 """Command-line tools: `flask users …`, `flask outbox work`, `flask demo`."""
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
@@ -22,6 +23,12 @@ outbox_cli = AppGroup("outbox", help="Deliver queued messages.")
               help="Password (default: asked on the terminal; env ADMIN_PASSWORD).")
 def create_admin(email: str, name: str, password: str | None):
     """Create a confirmed admin account for EMAIL (or promote the existing account)."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"Not a valid e-mail address: {error}") from None
+    if not 2 <= len(name.strip()) <= 120:
+        raise click.ClickException("The name must have 2 to 120 characters.")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     problem = password_problem(password, email)

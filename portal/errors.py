@@ -1,5 +1,6 @@
 """Error pages in the visitor's language, for the errors a person can meet."""
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -12,8 +13,7 @@ MESSAGES = {
     403: (_l("Accès refusé"), _l("Vous n'avez pas accès à cette page.")),
     404: (_l("Page introuvable"), _l("Cette page n'existe pas ou n'est plus disponible.")),
     405: (_l("Action non permise"), _l("Cette action n'est pas possible sur cette page.")),
-    413: (_l("Fichier trop volumineux"), _l("Le fichier ou le formulaire envoyé dépasse la taille "
-                                            "autorisée (10 Mo).")),
+    413: (_l("Fichier trop volumineux"), None),
     429: (_l("Trop de tentatives"), _l("Vous avez fait trop de tentatives en peu de temps. "
                                        "Patientez quelques minutes puis réessayez.")),
     500: (_l("Erreur du serveur"), _l("Une erreur inattendue s'est produite. L'équipe est "
@@ -22,8 +22,16 @@ MESSAGES = {
 CSRF_MESSAGE = _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
 
 
+def too_large_message() -> str:
+    megabytes = max(1, (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))
+    return _("Le fichier ou le formulaire envoyé dépasse la taille autorisée (%(mb)d Mo).",
+             mb=megabytes)
+
+
 def render_error(code: int, message=None):
     title, default = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
+    if code == 413:
+        default = too_large_message()
     return render_template("errors/error.html", code=code, title=title,
                            message=message or default), code
 
@@ -31,7 +39,11 @@ def render_error(code: int, message=None):
 def handle_http(error: HTTPException):
     if error.code is None or error.code < 400:  # routing redirects are not errors
         return error
-    return render_error(error.code)
+    page, code = render_error(error.code)
+    # Keep what the error tells the client besides its body (Allow on a 405, Retry-After).
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"]
+    return page, code, headers
 
 
 def handle_csrf(error: CSRFError):

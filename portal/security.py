@@ -2,8 +2,9 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -26,6 +27,25 @@ def add_security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     return response
+
+
+# Ids are 32-bit integers in the database: a larger number in a URL can only be "not found"
+# (querying with it would fail on SQLite and PostgreSQL).
+MAX_ID = 2**31 - 1
+MAX_PAGE = 10_000
+
+
+class IdConverter(IntegerConverter):
+    """The `int` of every route: numbers above MAX_ID do not match, so they are a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def page_number() -> int:
+    """The ?page= of a list, kept in bounds (a huge number would make the query fail)."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -42,6 +42,7 @@ def register_member(email: str, password: str, **profile) -> User | None:
     """
     existing = find_by_email(email)
     if existing:
+        generate_password_hash(password)  # same work as for a new account: timing reveals nothing
         queue_email("signup_existing", "signup_existing", user=existing,
                     login_url=external_url("members.login"),
                     reset_url=external_url("members.forgot_password"))
@@ -232,13 +233,27 @@ def create_admin(email: str, full_name: str, password: str) -> User:
     return user
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PHONE_SEPARATORS = re.compile(r"[\s.()/-]")
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with % and _ taken literally."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
 def search_members(text: str, page: int, per_page: int = 25):
+    """Accounts whose name, e-mail, phone or company contains `text`, newest first."""
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
-    text = (text or "").strip()[:100]
+    text = _CONTROL.sub("", text or "").strip()[:100].lower()  # PostgreSQL refuses NUL
     if text:
-        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text.lower()) + "%"
-        query = query.where(func.lower(User.full_name).like(pattern, escape="\\")
-                            | func.lower(User.email).like(pattern, escape="\\")
-                            | User.phone.like(pattern, escape="\\")
-                            | func.lower(User.company_name).like(pattern, escape="\\"))
+        pattern = _contains(text)
+        matches = (func.lower(User.full_name).like(pattern, escape="\\")
+                   | func.lower(User.email).like(pattern, escape="\\")
+                   | func.lower(User.company_name).like(pattern, escape="\\"))
+        # Phones are stored in E.164: "+225 07 01 02" as shown on the page finds +2250701020304.
+        digits = _PHONE_SEPARATORS.sub("", text)
+        if digits:
+            matches = matches | User.phone.like(_contains(digits), escape="\\")
+        query = query.where(matches)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

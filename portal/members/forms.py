@@ -7,8 +7,14 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.validators import EqualTo, ValidationError
 
 from portal.forms import (
-    PortalForm, blank_to_none, email_address, length_between, max_length, optional,
-    phone_number, required,
+    PortalForm,
+    blank_to_none,
+    email_address,
+    length_between,
+    max_length,
+    optional,
+    phone_number,
+    required,
 )
 from portal.members.models import Channel, Role
 from portal.members.passwords import MAX_LENGTH, password_problem
@@ -97,7 +103,8 @@ class AddressForm(PortalForm):
     line2 = StringField(_l("Complément d'adresse (facultatif)"), [optional(), max_length(200)])
     postal_code = StringField(_l("Code postal (facultatif)"), [optional(), max_length(20)])
     city = StringField(_l("Ville ou commune"), [required(), max_length(100)])
-    country = SelectField(_l("Pays"), [required()])
+    country = SelectField(_l("Pays"), [required()],
+                          default=lambda: current_app.config["PHONE_DEFAULT_REGION"])
     phone = StringField(_l("Téléphone sur place (facultatif)"),
                         [optional(), max_length(30), phone_number])
     instructions = TextAreaField(_l("Indications pour la livraison (facultatif)"),
@@ -107,8 +114,6 @@ class AddressForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
-        if not self.country.data:
-            self.country.data = current_app.config["PHONE_DEFAULT_REGION"]
 
 
 class StaffAccountForm(PortalForm):

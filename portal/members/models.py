@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, CheckConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,7 +13,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     MEMBER = "member"
     STAFF = "staff"
     ADMIN = "admin"
@@ -23,7 +23,7 @@ class Role(str, enum.Enum):
         return {"member": _l("Membre"), "staff": _l("Équipe"), "admin": _l("Administrateur")}[self.value]
 
 
-class Channel(str, enum.Enum):
+class Channel(enum.StrEnum):
     WHATSAPP = "whatsapp"
     EMAIL = "email"
 

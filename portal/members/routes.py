@@ -1,5 +1,15 @@
 """Account pages: sign-up, confirmation, login, reset, profile, e-mail, address book."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -7,8 +17,14 @@ from portal.extensions import db, limiter, login_manager
 from portal.members import accounts
 from portal.members.accounts import LoginResult
 from portal.members.forms import (
-    AddressForm, ChangePasswordForm, EmailChangeForm, EmailOnlyForm, LoginForm, NewPasswordForm,
-    ProfileForm, SignupForm,
+    AddressForm,
+    ChangePasswordForm,
+    EmailChangeForm,
+    EmailOnlyForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    SignupForm,
 )
 from portal.members.models import Address, User
 from portal.security import safe_next
@@ -22,7 +38,8 @@ bp = Blueprint("members", __name__)
 def load_user(stored_id: str) -> User | None:
     user_id, _sep, token = (stored_id or "").partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and token and user.session_token == token else None
+    valid = user and user.is_active and token and user.session_token == token
+    return user if valid else None
 
 
 def posted_email() -> str:
@@ -118,8 +135,8 @@ def login():
 
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the order to delete the remember-me cookie
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("main.index"))
 

@@ -2,14 +2,20 @@
 import hashlib
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from portal import clock
 
 
-class _Serializer(URLSafeTimedSerializer):
+class _Signer(TimestampSigner):
+    """Reads the time from portal.clock (the signer, not the serializer, stamps and checks)."""
+
     def get_timestamp(self) -> int:
         return clock.timestamp()
+
+
+class _Serializer(URLSafeTimedSerializer):
+    default_signer = _Signer
 
 
 def _serializer(purpose: str) -> _Serializer:

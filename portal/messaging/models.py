@@ -9,7 +9,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 
-class OutboxStatus(str, enum.Enum):
+class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"

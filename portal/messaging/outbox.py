@@ -71,7 +71,11 @@ def send_queued_after_commit() -> None:
     db.session.info.pop(QUEUED, None)
     if ids and current_app.config["OUTBOX_SEND_AT_ONCE"]:
         db.session.rollback()  # never commit work that the request left uncommitted
-        deliver_rows(ids)
+        try:
+            deliver_rows(ids)
+        except Exception:  # the rows are committed: a worker delivers them, the answer stands
+            log.exception("Outbox: rows %s not sent after the request; left to the workers", ids)
+            db.session.rollback()
 
 
 def due_condition(now):

@@ -1,10 +1,11 @@
 """The member's in-app notifications."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.extensions import db
 from portal.messaging import notifications
+from portal.security import page_number
 
 bp = Blueprint("messaging", __name__)
 
@@ -13,7 +14,7 @@ bp = Blueprint("messaging", __name__)
 @login_required
 def notification_list():
     """Show the notifications; those shown are marked read (and still flagged new this time)."""
-    pagination = notifications.page_of(current_user, request.args.get("page", 1, type=int))
+    pagination = notifications.page_of(current_user, page_number())
     unread_ids = {row.id for row in pagination.items if row.read_at is None}
     notifications.mark_read(current_user, unread_ids)
     db.session.commit()

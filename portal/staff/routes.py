@@ -9,7 +9,7 @@ from portal.members.forms import StaffAccountForm
 from portal.members.models import Role, User
 from portal.messaging import outbox
 from portal.messaging.models import OutboxMessage, OutboxStatus
-from portal.security import admin_required, staff_required
+from portal.security import admin_required, page_number, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/equipe")
 
@@ -36,7 +36,7 @@ def home():
 @staff_required
 def member_list():
     text = request.args.get("q", "")
-    pagination = accounts.search_members(text, request.args.get("page", 1, type=int))
+    pagination = accounts.search_members(text, page_number())
     return render_template("staff/members.html", pagination=pagination, q=text[:100])
 
 
@@ -66,8 +66,7 @@ def outbox_list():
         status = "failed"
     query = (select(OutboxMessage).where(OutboxMessage.status == status)
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=25,
-                             error_out=False)
+    pagination = db.paginate(query, page=page_number(), per_page=25, error_out=False)
     return render_template("staff/outbox.html", pagination=pagination, status=status,
                            counts=outbox_counts())
 
