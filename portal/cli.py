@@ -11,6 +11,7 @@ from portal.members import accounts
 from portal.members.models import Address, User
 from portal.members.passwords import password_problem
 from portal.messaging import outbox
+from portal.staff import agency
 
 users = AppGroup("users", help="Manage accounts.")
 outbox_cli = AppGroup("outbox", help="Deliver queued messages.")
@@ -67,6 +68,7 @@ def demo():
     else:
         for email, name, role, password in DEMO_ACCOUNTS:
             db.session.add(demo_user(email, name, role, password))
+        add_demo_agency(db.session.scalar(select(User).where(User.role == "admin")))
         db.session.commit()
     click.echo("Demo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:
@@ -81,6 +83,34 @@ def demo_user(email: str, name: str, role: str, password: str) -> User:
         user.addresses.append(Address(label="Maison", recipient=name, line1="Rue des Jardins 12",
                                       city="Abidjan", country="CI", is_default=True))
     return user
+
+
+DEMO_SHOPS = [
+    ("Amazon", "https://www.amazon.fr", "FR", "Tout ou presque, livré à notre entrepôt en France."),
+    ("Zara", "https://www.zara.com/fr/", "ES", "Mode femme, homme et enfant."),
+    ("Decathlon", "https://www.decathlon.fr", "FR", "Sport et plein air."),
+    ("AliExpress", "https://fr.aliexpress.com", "CN", "Petits prix ; délais plus longs."),
+]
+DEMO_POINTS = [
+    ("Agence Plateau", "Avenue Chardy, immeuble Alpha 2000, Abidjan", "Lun–ven 9 h–18 h, sam 9 h–13 h"),
+    ("Relais Cocody", "Rue des Jardins, Cocody Deux-Plateaux, Abidjan", "Lun–sam 10 h–19 h"),
+]
+DEMO_TERMS = """1. Objet. L'agence achète pour vous, en votre nom, les articles que vous lui indiquez.
+2. Proforma. Chaque demande fait l'objet d'une proforma valable pendant la durée indiquée.
+3. Acompte. La commande est passée après validation de l'acompte.
+4. Solde. Le solde est dû à l'arrivée des articles, avant leur remise.
+5. Retrait. Les articles sont gardés 30 jours au point de retrait choisi."""
+
+
+def add_demo_agency(admin: User) -> None:
+    """Partner shops, pickup points and a first version of the terms."""
+    for position, (name, url, country, text) in enumerate(DEMO_SHOPS, start=1):
+        agency.save_shop(None, name=name, url=url, country=country, description=text,
+                         is_visible=True).position = position
+    for name, address, hours in DEMO_POINTS:
+        agency.save_pickup_point(None, name=name, address=address, opening_hours=hours,
+                                 is_active=True)
+    agency.publish_terms(DEMO_TERMS, admin)
 
 
 def register(app: Flask) -> None:

@@ -47,6 +47,8 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "UTC"),
         "LANGUAGES": ["fr", "en"],
         "PHONE_DEFAULT_REGION": os.environ.get("PHONE_DEFAULT_REGION", "CI").upper(),
+        # Where staff hear of new requests (besides their in-app notifications).
+        "STAFF_NOTIFICATION_EMAIL": os.environ.get("STAFF_NOTIFICATION_EMAIL", ""),
         # Mail. With no MAIL_SERVER, messages are written as .eml files under MAIL_FILE_DIR.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),

@@ -4,6 +4,8 @@ from babel import Locale
 from flask_babel import format_datetime, get_locale
 
 from portal.members.models import Role
+from portal.money import format_money
+from portal.workflow import Status
 
 
 def datetime_short(value) -> str:
@@ -31,8 +33,14 @@ def role_label(role: str) -> str:
     return Role(role).label
 
 
+def money(minor: int | None, currency: str) -> str:
+    return format_money(minor, currency, str(get_locale()))
+
+
 def register(app) -> None:
     app.add_template_filter(datetime_short)
     app.add_template_filter(phone_display, name="phone")
     app.add_template_global(country_name)
     app.add_template_global(role_label)
+    app.add_template_global(money)
+    app.add_template_global(Status)

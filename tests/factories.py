@@ -28,3 +28,61 @@ def make_address(user: User, label: str = "Maison", default: bool = True, **fiel
 
 def login(client, email: str = "awa@example.com", password: str = PASSWORD, **extra):
     return client.post_form("/connexion", {"email": email, "password": password, **extra})
+
+
+def make_terms(text: str = "Conditions générales de test.", version: int | None = None):
+    from sqlalchemy import func, select
+
+    from portal.staff.models import TermsVersion
+
+    number = version or (db.session.scalar(select(func.max(TermsVersion.version))) or 0) + 1
+    terms = TermsVersion(version=number, text=text)
+    db.session.add(terms)
+    db.session.commit()
+    return terms
+
+
+def make_pickup_point(name: str = "Agence Plateau", active: bool = True):
+    from portal.staff.models import PickupPoint
+
+    point = PickupPoint(name=name, address="Avenue Chardy, Abidjan", opening_hours="9 h–18 h",
+                        is_active=active)
+    db.session.add(point)
+    db.session.commit()
+    return point
+
+
+def make_shop(name: str = "Zara", visible: bool = True, position: int = 1):
+    from portal.requests.models import PartnerShop
+
+    shop = PartnerShop(name=name, url="https://www.zara.com/fr/", country="ES",
+                       description="Mode", is_visible=visible, position=position)
+    db.session.add(shop)
+    db.session.commit()
+    return shop
+
+
+def make_order(user: User, status: str = "submitted", items: int = 1, reference: str | None = None):
+    """An order already in `status` (test set-up only: real moves go through the workflow)."""
+    from sqlalchemy import func, select
+
+    from portal.requests.models import Order, OrderItem
+    from portal.requests.ordering import address_text
+
+    address = user.default_address or make_address(user)
+    terms = make_terms()
+    point = make_pickup_point()
+    order = Order(user=user, status=status, delivery_mode="pickup", pickup_point_id=point.id,
+                  address_id=address.id, delivery_address=address_text(address),
+                  terms_version_id=terms.id, terms_accepted_at=utcnow(),
+                  cart_owner_id=user.id if status == "draft" else None)
+    if status != "draft":
+        count = db.session.scalar(select(func.count(Order.id))) or 0
+        order.reference = reference or f"DEM-2026-{90001 + count:05d}"
+        order.submitted_at = utcnow()
+    for number in range(items):
+        order.items.append(OrderItem(name=f"Article {number + 1}", quantity=1,
+                                     url=f"https://shop.example.com/item/{number + 1}"))
+    db.session.add(order)
+    db.session.commit()
+    return order

@@ -24,7 +24,7 @@ def test_each_demo_account_can_log_in(app, runner, client, email, name, role, pa
     runner.invoke(args=["demo"])
     response = login(client, email, password)
     assert response.status_code == 302
-    expected = "/equipe/" if role != "member" else "/compte"
+    expected = "/equipe/" if role != "member" else "/commandes"
     assert response.headers["Location"].endswith(expected)
 
 

@@ -62,7 +62,7 @@ def start_session(user: User, remember: bool = False) -> None:
 
 
 def home_for(user: User) -> str:
-    return url_for("staff.home") if user.is_staff else url_for("members.account")
+    return url_for("staff.home") if user.is_staff else url_for("requests.dashboard")
 
 
 # --- Sign-up and confirmation -------------------------------------------------------------
@@ -291,7 +291,7 @@ def _address_form(address: Address | None):
         accounts.save_address(current_user, address, form.make_default.data, **values)
         db.session.commit()
         flash(_("L'adresse est enregistrée."), "success")
-        return redirect(url_for("members.addresses"))
+        return redirect(safe_next(request.args.get("next"), url_for("members.addresses")))
     return render_template("members/address_form.html", form=form, address=address)
 
 

@@ -62,5 +62,6 @@ def _write_file(row, message: EmailMessage) -> None:
     path = os.path.join(folder, f"{row.id:06d}-{row.kind}.eml")
     with open(path, "wb") as handle:
         handle.write(message.as_bytes())
-    links = LINK.findall(row.body_text)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    links = [link for link in LINK.findall(row.body_text) if link.startswith(base)]
     log.warning("Mail to %s written to %s; links: %s", row.recipient, path, " ".join(links))

@@ -1,6 +1,7 @@
 """Back-office pages. Every view here needs a staff account; some need an admin."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -9,7 +10,11 @@ from portal.members.forms import StaffAccountForm
 from portal.members.models import Role, User
 from portal.messaging import outbox
 from portal.messaging.models import OutboxMessage, OutboxStatus
+from portal.requests.models import PartnerShop
 from portal.security import admin_required, page_number, staff_required
+from portal.staff import agency
+from portal.staff.forms import PickupPointForm, ShopForm, TermsForm
+from portal.staff.models import PickupPoint, TermsVersion
 
 bp = Blueprint("staff", __name__, url_prefix="/equipe")
 
@@ -80,3 +85,97 @@ def retry_message(message_id: int):
         db.session.commit()
         flash(_("Le message sera renvoyé."), "success")
     return redirect(url_for("staff.outbox_list"))
+
+
+# --- Partner shops (staff) ----------------------------------------------------------------
+
+@bp.route("/boutiques")
+@staff_required
+def shop_list():
+    return render_template("staff/shops.html", shops=agency.ordered_shops())
+
+
+@bp.route("/boutiques/nouvelle", methods=["GET", "POST"])
+@staff_required
+def new_shop():
+    return _shop_form(None)
+
+
+@bp.route("/boutiques/<int:shop_id>", methods=["GET", "POST"])
+@staff_required
+def edit_shop(shop_id: int):
+    return _shop_form(db.get_or_404(PartnerShop, shop_id))
+
+
+def _shop_form(shop: PartnerShop | None):
+    form = ShopForm(obj=shop)
+    if form.validate_on_submit():
+        shop = agency.save_shop(shop, **{name: getattr(form, name).data
+                                         for name in agency.SHOP_FIELDS})
+        db.session.commit()
+        flash(_("La boutique « %(name)s » est enregistrée.", name=shop.name), "success")
+        return redirect(url_for("staff.shop_list"))
+    return render_template("staff/shop_form.html", form=form, shop=shop)
+
+
+@bp.route("/boutiques/<int:shop_id>/deplacer/<direction>", methods=["POST"])
+@staff_required
+def move_shop(shop_id: int, direction: str):
+    if direction not in ("haut", "bas"):
+        abort(404)
+    agency.move_shop(db.get_or_404(PartnerShop, shop_id), -1 if direction == "haut" else 1)
+    db.session.commit()
+    return redirect(url_for("staff.shop_list"))
+
+
+@bp.route("/boutiques/<int:shop_id>/visibilite", methods=["POST"])
+@staff_required
+def toggle_shop(shop_id: int):
+    shop = db.get_or_404(PartnerShop, shop_id)
+    agency.toggle_shop(shop)
+    db.session.commit()
+    message = (_("« %(name)s » est visible par les membres.", name=shop.name) if shop.is_visible
+               else _("« %(name)s » est masquée aux membres.", name=shop.name))
+    flash(message, "info")
+    return redirect(url_for("staff.shop_list"))
+
+
+# --- Pickup points and terms (admin) ------------------------------------------------------
+
+@bp.route("/points-de-retrait", methods=["GET", "POST"])
+@admin_required
+def pickup_points():
+    return _pickup_point_form(None)
+
+
+@bp.route("/points-de-retrait/<int:point_id>", methods=["GET", "POST"])
+@admin_required
+def edit_pickup_point(point_id: int):
+    return _pickup_point_form(db.get_or_404(PickupPoint, point_id))
+
+
+def _pickup_point_form(point: PickupPoint | None):
+    form = PickupPointForm(obj=point)
+    if form.validate_on_submit():
+        point = agency.save_pickup_point(point, **{name: getattr(form, name).data
+                                                   for name in agency.POINT_FIELDS})
+        db.session.commit()
+        flash(_("Le point de retrait « %(name)s » est enregistré.", name=point.name), "success")
+        return redirect(url_for("staff.pickup_points"))
+    points = db.session.scalars(select(PickupPoint).order_by(PickupPoint.position,
+                                                             PickupPoint.name)).all()
+    return render_template("staff/pickup_points.html", form=form, point=point, points=points)
+
+
+@bp.route("/conditions-generales", methods=["GET", "POST"])
+@admin_required
+def terms():
+    current = TermsVersion.current()
+    form = TermsForm(text=current.text if current else "")
+    if form.validate_on_submit():
+        terms = agency.publish_terms(form.text.data, current_user)
+        db.session.commit()
+        flash(_("La version %(v)d des conditions générales est publiée.", v=terms.version),
+              "success")
+        return redirect(url_for("staff.terms"))
+    return render_template("staff/terms.html", form=form, current=current)

@@ -36,7 +36,7 @@ def test_a_member_signs_up_confirms_and_logs_in_on_a_phone(phone, outbox, shots)
     page.get_by_role("button", name="Se connecter").click()
 
     expect(page.get_by_text("Bonjour Mariam Touré, vous êtes connecté.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Mon compte")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mes commandes")).to_be_visible()
     assert fits_the_screen(page)
     page.get_by_role("button", name="Ouvrir le menu").click()
     expect(page.get_by_test_id("signed-in-as")).to_contain_text("Mariam Touré")

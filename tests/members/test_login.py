@@ -25,7 +25,7 @@ def member(app):
 
 
 @pytest.mark.parametrize("role, home", [
-    ("member", "/compte"), ("staff", "/equipe/"), ("admin", "/equipe/"),
+    ("member", "/commandes"), ("staff", "/equipe/"), ("admin", "/equipe/"),
 ])
 def test_login_greets_the_person_and_opens_their_space(app, client, role, home):
     with app.app_context():
@@ -98,7 +98,7 @@ def test_an_off_site_next_is_ignored(client, member, target):
     response = client.post_form("/connexion", {"email": "awa@example.com", "password": PASSWORD},
                                 query_string={"next": target})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/compte"
+    assert response.headers["Location"] == "/commandes"
 
 
 def test_logout_is_a_post_that_ends_the_session(client, member):
@@ -168,7 +168,7 @@ def test_login_starts_a_fresh_session(client, member):
 
 def test_a_logged_in_member_visiting_the_login_page_goes_to_their_space(client, member):
     login(client)
-    assert client.get("/connexion").headers["Location"] == "/compte"
+    assert client.get("/connexion").headers["Location"] == "/commandes"
 
 
 def test_the_login_page_fills_in_the_address_from_the_link(client):

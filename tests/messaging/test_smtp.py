@@ -48,7 +48,7 @@ def test_the_confirmation_mail_arrives_and_its_link_opens_the_account(app, clien
     assert "Votre adresse e-mail est confirmée" in response.get_data(as_text=True)
     response = log_in(client)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/compte")
+    assert response.headers["Location"].endswith("/commandes")
     assert "Fatou Ndiaye" in client.get("/compte").get_data(as_text=True)
 
 
@@ -77,7 +77,7 @@ def test_the_mail_waits_while_the_server_is_down_and_arrives_once_it_is_back(
     assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
 
     client.get(path_of(confirmation_link(message)))
-    assert log_in(client).headers["Location"].endswith("/compte")
+    assert log_in(client).headers["Location"].endswith("/commandes")
 
 
 def test_a_member_gets_the_mail_in_french_by_default(app, client, smtp):

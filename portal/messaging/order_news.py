@@ -1,0 +1,40 @@
+"""Telling people what happens to an order: in-app always, e-mail by preference.
+
+Knows users and orders, never the workflow: the workflow passes the status and its words.
+"""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.links import external_url
+from portal.members.models import User
+from portal.messaging.notifications import notify
+from portal.messaging.outbox import queue_email
+
+
+def order_link(order) -> str:
+    return external_url("requests.order_detail", order_id=order.id)
+
+
+def status_changed(order, status: str, label, note: str | None = None) -> None:
+    """Tell the member of a change of status (a new request also tells staff)."""
+    notify(order.user, _l("Commande %(ref)s : %(status)s", ref=order.reference, status=label),
+           link=order_link(order))
+    template = "request_received" if status == "submitted" else "status_changed"
+    queue_email(template, template, user=order.user, order=order, status_label=label,
+                note=note, order_url=order_link(order))
+    if status == "submitted":
+        tell_staff_of_request(order)
+
+
+def tell_staff_of_request(order) -> None:
+    team = db.session.scalars(select(User).where(User.role.in_(("staff", "admin")),
+                                                 User.is_active_account))
+    for person in team:
+        notify(person, _l("Nouvelle demande %(ref)s de %(name)s", ref=order.reference,
+                          name=order.user.full_name), link=order_link(order))
+    address = current_app.config.get("STAFF_NOTIFICATION_EMAIL")
+    if address:
+        queue_email("staff_new_request", "staff_new_request", recipient=address, locale="fr",
+                    order=order, order_url=order_link(order))

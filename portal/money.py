@@ -1,0 +1,42 @@
+"""Amounts are integers in the currency's minor unit (cents; XOF/XAF have none). Never floats."""
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision
+from flask_babel import get_locale
+
+# Currencies a member may see on a shop, and the agency's usual ones.
+CURRENCIES = ["EUR", "USD", "GBP", "CNY", "AED", "TRY", "CAD", "CHF", "XOF", "XAF", "MGA",
+              "MUR"]
+SYMBOLS = {"XOF": "F CFA", "XAF": "F CFA"}
+
+
+def exponent(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def to_minor(value, currency: str) -> int:
+    """Decimal("12.99"), "EUR" -> 1299. Raises ValueError on what is not an amount."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as error:
+        raise ValueError(value) from error
+    if not amount.is_finite():
+        raise ValueError(value)
+    scaled = amount.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(scaled)
+
+
+def to_major(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-exponent(currency))
+
+
+def format_money(minor: int | None, currency: str, locale: str | None = None) -> str:
+    """1234550, "XOF" -> "1 234 550 F CFA"; 123450, "EUR" -> "1 234,50 €" (in French)."""
+    if minor is None:
+        return ""
+    locale = locale or str(get_locale() or "fr")
+    text = format_currency(to_major(minor, currency), currency, locale=locale)
+    symbol = SYMBOLS.get(currency)
+    if symbol:
+        text = text.replace(currency, symbol).replace("FCFA", symbol)
+    return text

@@ -1,0 +1,113 @@
+"""The order aggregate (Order, its items and status history) and the partner shops."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.extensions import db
+
+MAX_ITEMS = 50
+
+
+class PartnerShop(db.Model):
+    __tablename__ = "partner_shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    url: Mapped[str] = mapped_column(String(2048))
+    country: Mapped[str] = mapped_column(String(2))
+    description: Mapped[str | None] = mapped_column(String(500))
+    logo_key: Mapped[str | None] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    is_visible: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'quoted', 'deposit_review', 'confirmed', "
+            "'purchased', 'in_transit', 'arrived', 'balance_review', 'ready', 'completed', "
+            "'cancelled')", name="status_known"),
+        CheckConstraint("delivery_mode IS NULL OR delivery_mode IN ('pickup', 'home')",
+                        name="delivery_mode_known"),
+        CheckConstraint("status = 'draft' OR reference IS NOT NULL", name="submitted_has_reference"),
+        CheckConstraint("cart_owner_id IS NULL OR status = 'draft'", name="cart_is_draft"),
+        Index("ix_orders_user_status", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Set (to user_id) only while the order is the member's cart: one cart per member.
+    cart_owner_id: Mapped[int | None] = mapped_column(unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    delivery_mode: Mapped[str | None] = mapped_column(String(10))
+    pickup_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pickup_points.id", ondelete="SET NULL"))
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="SET NULL"))
+    delivery_address: Mapped[str | None] = mapped_column(Text)  # snapshot, as submitted
+    address_changes: Mapped[int] = mapped_column(default=0)
+    terms_version_id: Mapped[int | None] = mapped_column(ForeignKey("terms_versions.id"))
+    terms_accepted_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(40))
+    cancel_note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+    pickup_point = relationship("PickupPoint")
+    terms_version = relationship("TermsVersion")
+    items: Mapped[list["OrderItem"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id")
+    history: Mapped[list["StatusChange"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="StatusChange.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def can_view(self, user) -> bool:
+        return user.is_authenticated and (user.is_staff or user.id == self.user_id)
+
+    @property
+    def item_count(self) -> int:
+        """Lines of the order (as counted in the cart), not the sum of quantities."""
+        return len(self.items)
+
+
+class OrderItem(db.Model):
+    __tablename__ = "order_items"
+    __table_args__ = (
+        CheckConstraint("quantity BETWEEN 1 AND 99", name="quantity_range"),
+        CheckConstraint("seen_price IS NULL OR seen_price >= 0", name="price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2048))
+    quantity: Mapped[int] = mapped_column(default=1)
+    details: Mapped[str | None] = mapped_column(Text)
+    seen_price: Mapped[int | None]  # minor units of seen_currency
+    seen_currency: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class StatusChange(db.Model):
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="history")
+    actor = relationship("User")

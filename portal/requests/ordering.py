@@ -1,0 +1,125 @@
+"""What a member does with the cart and their orders. Functions flush; views commit."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import numbering, workflow
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.money import to_minor
+from portal.requests.models import MAX_ITEMS, Order, OrderItem
+from portal.workflow import Status, WorkflowError
+
+ACTIVE = [s.value for s in Status if s not in workflow.FINISHED and s is not Status.DRAFT]
+FINISHED = [s.value for s in workflow.FINISHED]
+
+
+def cart_of(user, create: bool = False) -> Order | None:
+    """The member's cart: their one order in `draft` (created on demand)."""
+    cart = db.session.scalar(select(Order).where(Order.cart_owner_id == user.id))
+    if cart is None and create:
+        try:
+            with db.session.begin_nested():
+                cart = Order(user=user, status=Status.DRAFT.value, cart_owner_id=user.id)
+                db.session.add(cart)
+        except IntegrityError:  # created by a request of the same member at the same moment
+            cart = db.session.scalar(select(Order).where(Order.cart_owner_id == user.id))
+    return cart
+
+
+def add_item(user, name: str, url: str, quantity: int, details: str | None,
+             seen_price=None, seen_currency: str | None = None) -> OrderItem:
+    cart = cart_of(user, create=True)
+    if len(cart.items) >= MAX_ITEMS:
+        raise WorkflowError(_l("Votre panier contient déjà %(n)d articles, le maximum. Envoyez "
+                               "cette demande, puis faites-en une autre.", n=MAX_ITEMS))
+    item = OrderItem(name=name, url=url, quantity=quantity, details=details or None)
+    if seen_price is not None:
+        item.seen_price = to_minor(seen_price, seen_currency)
+        item.seen_currency = seen_currency
+    cart.items.append(item)
+    db.session.flush()
+    return item
+
+
+def update_item(item: OrderItem, quantity: int, details: str | None) -> None:
+    item.quantity = quantity
+    item.details = details or None
+    db.session.flush()
+
+
+def remove_item(item: OrderItem) -> None:
+    item.order.items.remove(item)
+    db.session.flush()
+
+
+def address_text(address) -> str:
+    """A snapshot of an address as it is at submission, one line per part."""
+    from portal.templating import country_name
+
+    lines = [address.recipient, address.line1, address.line2,
+             " ".join(filter(None, [address.postal_code, address.city])),
+             country_name(address.country), address.phone]
+    return "\n".join(line for line in lines if line)
+
+
+def submit_request(user, address, delivery_mode: str, pickup_point, terms) -> Order:
+    """Send the cart as a proforma request: reference, terms, delivery, then `submitted`."""
+    cart = cart_of(user)
+    if cart is None:
+        raise WorkflowError(_l("Ajoutez au moins un article avant d'envoyer la demande."))
+    cart.address_id = address.id
+    cart.delivery_address = address_text(address)
+    cart.delivery_mode = delivery_mode
+    cart.pickup_point_id = pickup_point.id if delivery_mode == "pickup" and pickup_point else None
+    cart.terms_version_id = terms.id if terms else None
+    cart.terms_accepted_at = utcnow()
+    if cart.items:
+        cart.reference = numbering.next_reference("DEM")
+        cart.submitted_at = utcnow()
+        cart.cart_owner_id = None
+    workflow.advance(cart, Status.SUBMITTED, user)
+    return cart
+
+
+def cancel_order(order: Order, actor, note: str | None = None, reason: str | None = None):
+    order.cancel_reason = reason or ("customer_request" if actor.id == order.user_id else None)
+    order.cancel_note = note or None
+    return workflow.advance(order, Status.CANCELLED, actor, note=note or None, reason=reason)
+
+
+def can_change_address(order: Order, user) -> bool:
+    return (user.id == order.user_id and order.address_changes < 1
+            and Status(order.status) in workflow.ADDRESS_CHANGEABLE)
+
+
+def change_address(order: Order, user, address) -> None:
+    if not can_change_address(order, user):
+        raise WorkflowError(_l("L'adresse de cette commande ne peut plus être modifiée."))
+    order.address_id = address.id
+    order.delivery_address = address_text(address)
+    order.address_changes += 1
+    db.session.flush()
+
+
+def orders_of(user, statuses, search: str = "", page: int = 1, per_page: int = 20):
+    query = select(Order).where(Order.user_id == user.id, Order.status.in_(statuses))
+    search = (search or "").strip()[:30]
+    if search:
+        query = query.where(func.upper(Order.reference).contains(search.upper(), autoescape=True))
+    query = query.order_by(Order.status_changed_at.desc(), Order.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def active_orders(user) -> list[Order]:
+    """Active orders, those waiting for the member first, then the most recent."""
+    query = select(Order).where(Order.user_id == user.id, Order.status.in_(ACTIVE))
+    orders = list(db.session.scalars(query.order_by(Order.status_changed_at.desc(),
+                                                    Order.id.desc())))
+    return sorted(orders, key=lambda order: Status(order.status) not in workflow.MEMBER_TO_ACT)
+
+
+def needs_member(order: Order) -> bool:
+    return Status(order.status) in workflow.MEMBER_TO_ACT
+
+
