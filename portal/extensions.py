@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and attached to the app in create_app()."""
+import sqlite3
+
 from flask import request
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -7,7 +9,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -21,6 +24,15 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(connection, _record) -> None:
+    """SQLite ignores foreign keys unless asked, per connection; PostgreSQL always enforces them."""
+    if isinstance(connection, sqlite3.Connection):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 def client_address() -> str:

@@ -60,6 +60,7 @@ def app(tmp_path_factory):
         "PUBLIC_BASE_URL": "http://localhost",
         "MAIL_SERVER": "",
         "MAIL_FILE_DIR": str(tmp_dir / "mail"),
+        "UPLOAD_ROOT": str(tmp_dir / "uploads"),
         "RATELIMIT_ENABLED": True,
         "OUTBOX_SEND_AT_ONCE": True,
         "PHONE_DEFAULT_REGION": "CI",

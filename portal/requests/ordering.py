@@ -59,7 +59,7 @@ def address_text(address) -> str:
 
     lines = [address.recipient, address.line1, address.line2,
              " ".join(filter(None, [address.postal_code, address.city])),
-             country_name(address.country), address.phone]
+             country_name(address.country), address.phone, address.instructions]
     return "\n".join(line for line in lines if line)
 
 

@@ -1,9 +1,19 @@
 """The member's pages: partner shops, the cart, the request, the dashboard and order pages."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal import storage
 from portal.extensions import db
 from portal.members.models import Address
 from portal.requests import ordering
@@ -20,6 +30,14 @@ def own_order(order_id: int) -> Order:
     """An order the current user may see (the member's own, or any for staff), else 404."""
     order = db.session.get(Order, order_id)
     if order is None or not order.can_view(current_user):
+        abort(404)
+    return order
+
+
+def member_order(order_id: int) -> Order:
+    """The current member's own order (staff act on orders from the back office), else 404."""
+    order = own_order(order_id)
+    if order.user_id != current_user.id:
         abort(404)
     return order
 
@@ -44,6 +62,18 @@ def shops():
     query = select(PartnerShop).where(PartnerShop.is_visible).order_by(PartnerShop.position,
                                                                         PartnerShop.name)
     return render_template("requests/shops.html", shops=db.session.scalars(query).all())
+
+
+@bp.route("/boutiques/<int:shop_id>/logo")
+def shop_logo(shop_id: int):
+    shop = db.session.get(PartnerShop, shop_id)
+    visible = shop and (shop.is_visible or (current_user.is_authenticated and current_user.is_staff))
+    if not visible or not shop.logo_key:
+        abort(404)
+    response = make_response(storage.read(shop.logo_key))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.route("/conditions-generales")
@@ -159,9 +189,10 @@ def order_detail(order_id: int):
 @bp.route("/commandes/<int:order_id>/annuler", methods=["GET", "POST"])
 @login_required
 def cancel(order_id: int):
-    order = own_order(order_id)
-    if order.user_id != current_user.id:
-        abort(404)
+    order = member_order(order_id)
+    if request.method == "GET" and not can_move(order, Status.CANCELLED, current_user):
+        flash(_("Cette commande ne peut plus être annulée depuis votre espace."), "warning")
+        return redirect(url_for("requests.order_detail", order_id=order.id))
     form = CancelForm()
     if form.validate_on_submit():
         try:
@@ -178,9 +209,10 @@ def cancel(order_id: int):
 @bp.route("/commandes/<int:order_id>/adresse", methods=["GET", "POST"])
 @login_required
 def change_address(order_id: int):
-    order = own_order(order_id)
-    if order.user_id != current_user.id:
-        abort(404)
+    order = member_order(order_id)
+    if request.method == "GET" and not ordering.can_change_address(order, current_user):
+        flash(_("L'adresse de cette commande ne peut plus être modifiée."), "warning")
+        return redirect(url_for("requests.order_detail", order_id=order.id))
     form = AddressChoiceForm(addresses=current_user.addresses, address_id=order.address_id)
     if form.validate_on_submit():
         try:

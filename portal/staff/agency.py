@@ -4,6 +4,7 @@ Functions flush; views commit.
 """
 from sqlalchemy import func, select
 
+from portal import storage
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.requests.models import PartnerShop
@@ -18,13 +19,18 @@ def ordered_shops() -> list[PartnerShop]:
                                                                   PartnerShop.id)))
 
 
-def save_shop(shop: PartnerShop | None, **values) -> PartnerShop:
+def save_shop(shop: PartnerShop | None, logo_png: bytes | None = None,
+              remove_logo: bool = False, **values) -> PartnerShop:
+    """Add or edit a shop; `logo_png` is an already cleaned image (see portal/images.py)."""
     if shop is None:
         last = db.session.scalar(select(func.max(PartnerShop.position))) or 0
         shop = PartnerShop(position=last + 1)
         db.session.add(shop)
     for name in SHOP_FIELDS:
         setattr(shop, name, values.get(name) if values.get(name) != "" else None)
+    if logo_png or remove_logo:
+        storage.delete(shop.logo_key)
+        shop.logo_key = storage.save(logo_png, "logos", "png") if logo_png else None
     db.session.flush()
     return shop
 

@@ -1,10 +1,15 @@
 """Back-office forms: partner shops, pickup points, terms and conditions."""
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from portal.forms import PortalForm, max_length, optional, required
+from portal.images import NotAnImage, clean_logo
 from portal.members.forms import country_choices
 from portal.requests.forms import web_address
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
 class ShopForm(PortalForm):
@@ -14,10 +19,28 @@ class ShopForm(PortalForm):
     description = TextAreaField(_l("Courte description (facultatif)"),
                                 [optional(), max_length(500)])
     is_visible = BooleanField(_l("Visible par les membres"), default=True)
+    logo = FileField(_l("Logo (facultatif)"),
+                     description=_l("Une image (JPEG, PNG, WebP), 2 Mo au plus."))
+    remove_logo = BooleanField(_l("Retirer le logo actuel"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+        self.logo_png = None
+
+    def validate_logo(self, field):
+        """Read the upload and keep a clean PNG of it in `self.logo_png` (None when absent)."""
+        self.logo_png = None
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        data = upload.read(LOGO_MAX_BYTES + 1)
+        if len(data) > LOGO_MAX_BYTES:
+            raise ValidationError(_l("Le logo dépasse 2 Mo."))
+        try:
+            self.logo_png = clean_logo(data)
+        except NotAnImage as error:
+            raise ValidationError(_l("Ce fichier n'est pas une image lisible.")) from error
 
 
 class PickupPointForm(PortalForm):

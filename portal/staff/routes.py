@@ -110,8 +110,8 @@ def edit_shop(shop_id: int):
 def _shop_form(shop: PartnerShop | None):
     form = ShopForm(obj=shop)
     if form.validate_on_submit():
-        shop = agency.save_shop(shop, **{name: getattr(form, name).data
-                                         for name in agency.SHOP_FIELDS})
+        shop = agency.save_shop(shop, form.logo_png, form.remove_logo.data,
+                                **{name: getattr(form, name).data for name in agency.SHOP_FIELDS})
         db.session.commit()
         flash(_("La boutique « %(name)s » est enregistrée.", name=shop.name), "success")
         return redirect(url_for("staff.shop_list"))

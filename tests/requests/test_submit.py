@@ -371,3 +371,22 @@ def test_addresses_and_pickup_points_come_back_escaped_on_the_request_page(app, 
     assert "<b>Bureau" not in page and "<i>Immeuble" not in page and "<script>alert(" not in page
     assert "&lt;b&gt;Bureau&lt;/b&gt;" in page
     assert "&lt;script&gt;alert(" in page
+
+
+def test_deleting_an_address_keeps_the_orders_copy_and_unlinks_it(app):
+    """Foreign keys hold on SQLite too: the order's link is cleared, its snapshot stays."""
+    from portal.members import accounts
+    from portal.members.models import User
+    from tests.factories import make_order
+
+    with app.app_context():
+        user = make_user("ama@example.com")
+        order = make_order(user)
+        snapshot = order.delivery_address
+        accounts.delete_address(user, user.addresses[0])
+        db.session.commit()
+        db.session.expire_all()
+        order = db.session.get(Order, order.id)
+        assert order.address_id is None
+        assert order.delivery_address == snapshot
+        assert db.session.get(User, user.id).addresses == []
