@@ -21,23 +21,12 @@ from tests.requests.helpers import (
     order_of,
     page_text,
 )
+from tests.test_workflow import FRENCH_LABELS
 
 YEAR = utcnow().year
 ORDERED = [s.value for s in Status if s is not Status.DRAFT]
-# The labels members see (PRODUCT.md).
-LABELS = {
-    "submitted": "Demande envoyée — en attente de proforma",
-    "quoted": "Proforma envoyée — en attente d'acompte",
-    "deposit_review": "Acompte en attente de validation",
-    "confirmed": "Confirmée — commande passée",
-    "purchased": "Achetée auprès du marchand",
-    "in_transit": "En cours d'acheminement",
-    "arrived": "Arrivée — solde à régler",
-    "balance_review": "Solde en attente de validation",
-    "ready": "Prête — retrait ou livraison à organiser",
-    "completed": "Retirée / livrée",
-    "cancelled": "Annulée",
-}
+# The labels members see (PRODUCT.md's table, kept once in tests/test_workflow.py).
+LABELS = {code: label for code, label in FRENCH_LABELS.items() if code != "draft"}
 CANCELLABLE = {"submitted", "quoted"}
 ADDRESS_CHANGEABLE = {"submitted", "quoted", "deposit_review"}
 
