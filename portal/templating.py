@@ -1,21 +1,14 @@
 """Filters and globals that templates share (dates, countries)."""
 import phonenumbers
-from babel import Locale
 from flask_babel import format_datetime, get_locale
 
-from portal.members.models import Role
+from portal.members.models import Role, country_name
 from portal.money import format_money
 from portal.workflow import Status
 
 
 def datetime_short(value) -> str:
     return format_datetime(value, "short") if value else ""
-
-
-def country_name(code: str | None) -> str:
-    if not code:
-        return ""
-    return Locale.parse(str(get_locale())).territories.get(code, code)
 
 
 def phone_display(number: str | None) -> str:

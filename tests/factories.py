@@ -67,13 +67,12 @@ def make_order(user: User, status: str = "submitted", items: int = 1, reference:
     from sqlalchemy import func, select
 
     from portal.requests.models import Order, OrderItem
-    from portal.requests.ordering import address_text
 
     address = user.default_address or make_address(user)
     terms = make_terms()
     point = make_pickup_point()
     order = Order(user=user, status=status, delivery_mode="pickup", pickup_point_id=point.id,
-                  address_id=address.id, delivery_address=address_text(address),
+                  address_id=address.id, delivery_address=address.as_text(),
                   terms_version_id=terms.id, terms_accepted_at=utcnow(),
                   cart_owner_id=user.id if status == "draft" else None)
     if status != "draft":

@@ -3,6 +3,8 @@ import enum
 import secrets
 from datetime import datetime
 
+from babel import Locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
@@ -99,6 +101,13 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
+def country_name(code: str | None) -> str:
+    """The country's name in the current language ("CI" -> "Côte d’Ivoire")."""
+    if not code:
+        return ""
+    return Locale.parse(str(get_locale())).territories.get(code, code)
+
+
 class Address(db.Model):
     __tablename__ = "addresses"
 
@@ -120,3 +129,10 @@ class Address(db.Model):
 
     def can_edit(self, user: User) -> bool:
         return user.is_authenticated and user.id == self.user_id
+
+    def as_text(self) -> str:
+        """The address as it would be written on a parcel, one line per part."""
+        lines = [self.recipient, self.line1, self.line2,
+                 " ".join(filter(None, [self.postal_code, self.city])),
+                 country_name(self.country), self.phone, self.instructions]
+        return "\n".join(line for line in lines if line)

@@ -53,23 +53,13 @@ def remove_item(item: OrderItem) -> None:
     db.session.flush()
 
 
-def address_text(address) -> str:
-    """A snapshot of an address as it is at submission, one line per part."""
-    from portal.templating import country_name
-
-    lines = [address.recipient, address.line1, address.line2,
-             " ".join(filter(None, [address.postal_code, address.city])),
-             country_name(address.country), address.phone, address.instructions]
-    return "\n".join(line for line in lines if line)
-
-
 def submit_request(user, address, delivery_mode: str, pickup_point, terms) -> Order:
     """Send the cart as a proforma request: reference, terms, delivery, then `submitted`."""
     cart = cart_of(user)
     if cart is None:
         raise WorkflowError(_l("Ajoutez au moins un article avant d'envoyer la demande."))
     cart.address_id = address.id
-    cart.delivery_address = address_text(address)
+    cart.delivery_address = address.as_text()
     cart.delivery_mode = delivery_mode
     cart.pickup_point_id = pickup_point.id if delivery_mode == "pickup" and pickup_point else None
     cart.terms_version_id = terms.id if terms else None
@@ -97,7 +87,7 @@ def change_address(order: Order, user, address) -> None:
     if not can_change_address(order, user):
         raise WorkflowError(_l("L'adresse de cette commande ne peut plus être modifiée."))
     order.address_id = address.id
-    order.delivery_address = address_text(address)
+    order.delivery_address = address.as_text()
     order.address_changes += 1
     db.session.flush()
 
