@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("PROXY_FIX", os.environ.get("PROXY_FIX", "")):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    import_models()
     init_extensions(app)
     app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
@@ -64,6 +65,17 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+
+def import_models() -> None:
+    """Every package's models, so that relationships named by string resolve (and Alembic
+    sees every table)."""
+    from portal import numbering  # noqa: F401
+    from portal.members import models as members  # noqa: F401
+    from portal.messaging import models as messaging  # noqa: F401
+    from portal.proforma import models as proforma  # noqa: F401
+    from portal.requests import models as requests  # noqa: F401
+    from portal.staff import models as staff  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,7 +2,8 @@
 
 Times are stored as naive UTC datetimes on every database.
 """
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
@@ -11,3 +12,12 @@ def utcnow() -> datetime:
 
 def timestamp() -> int:
     return int(utcnow().replace(tzinfo=UTC).timestamp())
+
+
+def local_today(timezone: str) -> date:
+    """Today's date where the agency is (an unknown zone counts as UTC)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ValueError, KeyError, OSError):
+        zone = UTC
+    return utcnow().replace(tzinfo=UTC).astimezone(zone).date()

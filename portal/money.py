@@ -1,4 +1,5 @@
 """Amounts are integers in the currency's minor unit (cents; XOF/XAF have none). Never floats."""
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
@@ -40,3 +41,29 @@ def format_money(minor: int | None, currency: str, locale: str | None = None) ->
     if symbol:
         text = text.replace(currency, symbol).replace("FCFA", symbol)
     return text
+
+
+_AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{0,6})?")
+# The largest amount a form accepts, in major units (a typo guard, far above any real order).
+MAX_MAJOR = Decimal("1000000000")
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """What a person typed ("1 234,50", "1234.5", "125 000") -> minor units of `currency`.
+
+    Raises ValueError when it is not a positive amount with at most the currency's decimals.
+    """
+    cleaned = "".join(str(text or "").split()).replace("\u202f", "").replace(",", ".")
+    if not _AMOUNT.fullmatch(cleaned):
+        raise ValueError(text)
+    amount = Decimal(cleaned)
+    if amount > MAX_MAJOR or -amount.as_tuple().exponent > exponent(currency):
+        raise ValueError(text)
+    return int(amount.scaleb(exponent(currency)))
+
+
+def amount_input(minor: int | None, currency: str) -> str:
+    """Minor units as a person would type them back in a form ("1234,50"; "125000")."""
+    if minor is None:
+        return ""
+    return str(to_major(minor, currency)).replace(".", ",")

@@ -66,11 +66,20 @@ class Order(db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id")
     history: Mapped[list["StatusChange"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="StatusChange.id")
+    proformas: Mapped[list["Proforma"]] = relationship(  # noqa: F821 (portal.proforma.models)
+        back_populates="order", order_by="Proforma.version")
+    messages: Mapped[list["OrderMessage"]] = relationship(  # noqa: F821 (portal.messaging.models)
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderMessage.id")
 
     __mapper_args__ = {"version_id_col": version}
 
     def can_view(self, user) -> bool:
         return user.is_authenticated and (user.is_staff or user.id == self.user_id)
+
+    @property
+    def current_proforma(self):
+        """The proforma in force: the latest version issued (None before any)."""
+        return self.proformas[-1] if self.proformas else None
 
     @property
     def item_count(self) -> int:

@@ -1,7 +1,8 @@
-"""Agency settings that staff edit and orders refer to: pickup points and terms versions."""
+"""Agency settings that staff edit and documents use: identity, quoting defaults, payment
+methods, pickup points and terms versions."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -40,4 +41,89 @@ class TermsVersion(db.Model):
 def active_pickup_points() -> list[PickupPoint]:
     query = select(PickupPoint).where(PickupPoint.is_active).order_by(
         PickupPoint.position, PickupPoint.name)
+    return list(db.session.scalars(query))
+
+
+# Values of a fresh installation, also used when the settings row does not exist yet.
+SETTINGS_DEFAULTS = {
+    "company_name": "Portail d'achat",
+    "currency": "EUR",
+    "locale": "fr_FR",
+    "timezone": "UTC",
+    "service_fee_bp": 1000,
+    "service_fee_minimum": 0,
+    "deposit_bp": 5000,
+    "proforma_validity_days": 7,
+    "transport_rate_per_kg": 0,
+}
+
+
+class AgencySettings(db.Model):
+    """The agency's identity and quoting defaults: one row (id 1), edited by admins.
+
+    Percentages are kept in basis points (1 000 = 10 %), amounts in minor units of `currency`.
+    """
+
+    __tablename__ = "agency_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("service_fee_bp BETWEEN 0 AND 10000", name="fee_rate_range"),
+        CheckConstraint("deposit_bp BETWEEN 0 AND 10000", name="deposit_range"),
+        CheckConstraint("service_fee_minimum >= 0 AND transport_rate_per_kg >= 0",
+                        name="amounts_positive"),
+        CheckConstraint("proforma_validity_days BETWEEN 1 AND 365", name="validity_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    company_name: Mapped[str] = mapped_column(String(160))
+    company_address: Mapped[str | None] = mapped_column(String(500))
+    company_phone: Mapped[str | None] = mapped_column(String(20))
+    company_whatsapp: Mapped[str | None] = mapped_column(String(20))
+    company_email: Mapped[str | None] = mapped_column(String(254))
+    logo_key: Mapped[str | None] = mapped_column(String(120))
+    siret: Mapped[str | None] = mapped_column(String(40))
+    ninea: Mapped[str | None] = mapped_column(String(40))
+    rccm: Mapped[str | None] = mapped_column(String(60))
+    vat_number: Mapped[str | None] = mapped_column(String(40))
+    legal_mentions: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3))
+    locale: Mapped[str] = mapped_column(String(10))
+    timezone: Mapped[str] = mapped_column(String(60))
+    service_fee_bp: Mapped[int]
+    service_fee_minimum: Mapped[int] = mapped_column(BigInteger)
+    deposit_bp: Mapped[int]
+    proforma_validity_days: Mapped[int]
+    transport_rate_per_kg: Mapped[int] = mapped_column(BigInteger)
+    staff_notification_email: Mapped[str | None] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @staticmethod
+    def get() -> "AgencySettings":
+        """The settings row; a fresh (unsaved) one with the defaults when none is stored."""
+        found = db.session.get(AgencySettings, 1)
+        return found if found is not None else AgencySettings(id=1, **SETTINGS_DEFAULTS)
+
+    @property
+    def legal_identifiers(self) -> list[tuple[str, str]]:
+        """(label, value) of each identifier given, in the order documents print them."""
+        pairs = [("SIRET", self.siret), ("NINEA", self.ninea), ("RCCM", self.rccm),
+                 ("TVA", self.vat_number)]
+        return [(label, value) for label, value in pairs if value]
+
+
+class PaymentMethod(db.Model):
+    """A way to pay the agency (bank transfer, mobile money, cash), with what to tell members."""
+
+    __tablename__ = "payment_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    instructions: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+def active_payment_methods() -> list[PaymentMethod]:
+    query = select(PaymentMethod).where(PaymentMethod.is_active).order_by(
+        PaymentMethod.position, PaymentMethod.name)
     return list(db.session.scalars(query))

@@ -179,3 +179,7 @@ def terms():
               "success")
         return redirect(url_for("staff.terms"))
     return render_template("staff/terms.html", form=form, current=current)
+
+
+# Views kept in their own modules, registered on the same blueprint.
+from portal.staff import order_list, order_page, settings_routes  # noqa: E402,F401

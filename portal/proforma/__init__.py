@@ -1,0 +1,1 @@
+"""Quoting and documents: the quote editor, proformas, their numbering and PDF rendering."""
