@@ -1,7 +1,10 @@
 """Filters and globals that templates share (dates, countries)."""
-import phonenumbers
-from flask_babel import format_datetime, get_locale
+from decimal import Decimal
 
+import phonenumbers
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from portal.links import short_url
 from portal.members.models import Role, country_name
 from portal.money import format_money
 from portal.workflow import Status
@@ -9,6 +12,15 @@ from portal.workflow import Status
 
 def datetime_short(value) -> str:
     return format_datetime(value, "short") if value else ""
+
+
+def date_long(value) -> str:
+    return format_date(value, "long") if value else ""
+
+
+def percent_bp(basis_points: int) -> str:
+    """Basis points as a percentage for reading: 750 -> "7,5" (French)."""
+    return format_decimal(Decimal(basis_points) / 100, format="#,##0.##")
 
 
 def phone_display(number: str | None) -> str:
@@ -32,6 +44,10 @@ def money(minor: int | None, currency: str) -> str:
 
 def register(app) -> None:
     app.add_template_filter(datetime_short)
+    app.add_template_filter(date_long)
+    app.add_template_filter(percent_bp)
+    app.add_template_filter(short_url)
+    app.add_template_global(zip)
     app.add_template_filter(phone_display, name="phone")
     app.add_template_global(country_name)
     app.add_template_global(role_label)

@@ -108,11 +108,21 @@ def _has_delivery(order, details):
     return None
 
 
+def _proforma_payable(order, details):
+    """A deposit is paid against the proforma in force, and only while it is valid."""
+    from portal.staff.models import agency_today
+
+    proforma = order.current_proforma
+    if proforma is None or proforma.is_expired(agency_today()):
+        return _l("Cette proforma a expiré : demandez-nous une nouvelle version avant de payer.")
+    return None
+
+
 S = Status
 MOVES = {(move.source, move.target): move for move in [
     Move(S.DRAFT, S.SUBMITTED, MEMBER, checks=(_has_items, _has_delivery)),
     Move(S.SUBMITTED, S.QUOTED, STAFF, needs=("proforma",)),
-    Move(S.QUOTED, S.DEPOSIT_REVIEW, MEMBER, needs=("proof",)),
+    Move(S.QUOTED, S.DEPOSIT_REVIEW, MEMBER, needs=("proof",), checks=(_proforma_payable,)),
     Move(S.DEPOSIT_REVIEW, S.CONFIRMED, STAFF, needs=("proof",)),
     Move(S.DEPOSIT_REVIEW, S.QUOTED, STAFF, needs=("proof",)),  # refused or short payment
     Move(S.CONFIRMED, S.PURCHASED, STAFF),
@@ -150,8 +160,11 @@ def can_move(order, to: Status, actor) -> bool:
     return True
 
 
-def advance(order, to: Status, actor, note: str | None = None, **details):
-    """Move `order` to status `to` on behalf of `actor`; return the StatusChange (flush only)."""
+def advance(order, to: Status, actor, note: str | None = None, announce: bool = True,
+            **details):
+    """Move `order` to status `to` on behalf of `actor`; return the StatusChange (flush only).
+
+    `announce=False` when the caller tells the member itself (a document sent along)."""
     from portal.requests.models import StatusChange
 
     lock(order)
@@ -169,7 +182,8 @@ def advance(order, to: Status, actor, note: str | None = None, **details):
     order.status_changed_at = change.at
     db.session.add(change)
     _flush()
-    order_news.status_changed(order, Status(to).value, Status(to).label, note)
+    if announce:
+        order_news.status_changed(order, Status(to).value, Status(to).label, note)
     return change
 
 

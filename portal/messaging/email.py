@@ -14,6 +14,8 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
+from portal import storage
+
 log = logging.getLogger(__name__)
 LINK = re.compile(r"https?://\S+")
 
@@ -29,6 +31,10 @@ def build_message(row) -> EmailMessage:
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+    for attachment in row.attachments or []:
+        maintype, subtype = attachment["content_type"].split("/", 1)
+        message.add_attachment(storage.read(attachment["key"]), maintype=maintype,
+                               subtype=subtype, filename=attachment["filename"])
     return message
 
 

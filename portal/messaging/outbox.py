@@ -29,8 +29,12 @@ COMMITTED = "outbox_committed_ids"  # rows whose transaction has committed, not 
 
 
 def queue_email(kind: str, template: str, *, user=None, recipient: str | None = None,
-                locale: str | None = None, **context) -> OutboxMessage:
-    """Render templates/email/<template>.{txt,html} and add an outbox row (no commit)."""
+                locale: str | None = None, attachments: list[dict] | None = None,
+                **context) -> OutboxMessage:
+    """Render templates/email/<template>.{txt,html} and add an outbox row (no commit).
+
+    `attachments` are stored files sent along: {"key", "filename", "content_type"}.
+    """
     recipient = recipient or user.email
     locale = locale or (user.locale if user else None) or "fr"
     with force_locale(locale):
@@ -41,7 +45,7 @@ def queue_email(kind: str, template: str, *, user=None, recipient: str | None = 
         subject = render_template(f"email/{template}.subject.txt", **context).strip()
     row = OutboxMessage(
         channel="email", kind=kind, user=user, recipient=recipient,
-        subject=subject[:200], body_text=text, body_html=html,
+        subject=subject[:200], body_text=text, body_html=html, attachments=attachments or None,
     )
     db.session.add(row)
     db.session.flush()

@@ -1,7 +1,9 @@
 """Proforma PDFs, drawn with reportlab (platypus) in DejaVu Sans.
 
 `render_proforma(doc)` turns a proforma snapshot (the `content` of a Proforma, or the same
-dict built for a preview) into PDF bytes. The snapshot is a plain dict:
+dict built for a preview) into PDF bytes. It must be called inside an app context (labels go
+through Flask-Babel in the current locale; the logo is read from `portal.storage`). The
+snapshot is a plain dict:
 
     {
       "kind": "proforma",
@@ -25,8 +27,477 @@ dict built for a preview) into PDF bytes. The snapshot is a plain dict:
       "payment_methods": [{"name": str, "instructions": str}],
       "message": str|None,
     }
+
+Every text from the snapshot is escaped before it reaches Paragraph markup. Amounts are drawn as
+plain table strings, never through Paragraph: Paragraph treats U+202F (Babel's French thousands
+separator) as a breakable space and would draw it as an ordinary one.
+
+The blocks (`_company`, `_parties`, `_lines`, `_totals`, `_payment`, …) take the snapshot and
+return flowables; `_document()` lays them out on A4 with the footer. A final invoice is meant to
+reuse them with its own title and totals rows.
 """
+import io
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from functools import cache, partial
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from babel.dates import format_date
+from babel.numbers import format_percent
+from flask import current_app
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from portal import storage
+from portal.money import format_money
+
+FONT = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+LEFT = 16 * mm                      # page edge to content, on both sides
+MARGIN = LEFT - 6                   # page edge to frame (SimpleDocTemplate pads its frame by 6)
+WIDTH = A4[0] - 2 * LEFT            # the usable width
+LOGO_BOX = (40 * mm, 18 * mm)       # the largest logo, aspect ratio kept
+URL_LIMIT = 50                      # characters of a link shown in the lines table
+
+ACCENT = colors.HexColor("#1f3a5f")
+MUTED = colors.HexColor("#5b6570")
+RULE = colors.HexColor("#c9d1da")
+SHADE = colors.HexColor("#f1f4f7")
+
+# Sizes in points: body text and amounts, then the small print.
+BODY, SMALL = 9, 7.5
+
+
+@cache
+def register_fonts() -> None:
+    """Register DejaVu Sans (regular and bold) once per process, as a family so <b> works."""
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles every block shares (all in DejaVu Sans)."""
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=BODY, leading=BODY * 1.3,
+                          splitLongWords=True)
+    small = ParagraphStyle("small", base, fontSize=SMALL, leading=SMALL * 1.3,
+                           textColor=MUTED)
+    return {
+        "body": base,
+        "small": small,
+        "right": ParagraphStyle("right", base, alignment=TA_RIGHT),
+        "company": ParagraphStyle("company", base, fontName=BOLD, fontSize=13, leading=16,
+                                  textColor=ACCENT),
+        "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=20, leading=24,
+                                alignment=TA_RIGHT, textColor=ACCENT),
+        "heading": ParagraphStyle("heading", base, fontName=BOLD, fontSize=10, leading=13,
+                                  textColor=ACCENT, spaceBefore=9, spaceAfter=3,
+                                  keepWithNext=True),
+        "label": ParagraphStyle("label", small, fontName=BOLD, textColor=ACCENT,
+                                spaceAfter=2),
+        "th": ParagraphStyle("th", base, fontName=BOLD, fontSize=8, leading=10,
+                             textColor=colors.white),
+        "th_right": ParagraphStyle("th_right", base, fontName=BOLD, fontSize=8, leading=10,
+                                   textColor=colors.white, alignment=TA_RIGHT),
+        "notice": ParagraphStyle("notice", base, fontName=BOLD, alignment=TA_CENTER,
+                                 textColor=ACCENT),
+    }
+
+
+# Text helpers --------------------------------------------------------------------------------
+
+def esc(text) -> str:
+    """Snapshot text made safe for Paragraph markup: control characters dropped, <, > and &
+    escaped, line breaks kept as <br/>."""
+    text = str(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(char for char in text
+                   if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf"))
+    return escape(text).replace("\n", "<br/>")
+
+
+def short_url(url: str, limit: int = URL_LIMIT) -> str:
+    """A link as shown on paper: no scheme, and host + "…" + tail when it is long."""
+    url = str(url or "").strip()
+    parts = urlsplit(url)
+    shown = url.split("://", 1)[1] if parts.scheme and parts.netloc else url
+    if len(shown) <= limit:
+        return shown
+    host = parts.netloc or shown[: limit // 2]
+    if len(host) > limit - 12:
+        return host[: limit - 1] + "…"
+    tail = shown[len(host):][-(limit - len(host) - 2):]
+    return f"{host}/…{tail}"
+
+
+def _link(url: str) -> str:
+    """The shortened link, clickable when it is an http(s) address."""
+    shown = esc(short_url(url))
+    if urlsplit(str(url or "")).scheme.lower() not in ("http", "https"):
+        return shown
+    href = escape(str(url).strip(), {'"': "&quot;"})
+    return f'<a href="{href}" color="#5b6570">{shown}</a>'
+
+
+def _day(value, doc: dict, style: str = "long") -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return format_date(value, style, locale=doc["locale"])
+
+
+def _money(doc: dict, minor: int) -> str:
+    return format_money(minor, doc["currency"], doc["locale"])
+
+
+def _p(markup: str, style: str = "body") -> Paragraph:
+    """A paragraph from markup whose snapshot parts were already escaped with esc()."""
+    return Paragraph(markup, styles()[style])
+
+
+def _lines_of(*texts) -> str:
+    """Non-empty texts (already escaped) joined by line breaks."""
+    return "<br/>".join(text for text in texts if text)
+
+
+# Blocks --------------------------------------------------------------------------------------
+
+def _logo(company: dict):
+    """The company logo scaled into LOGO_BOX, or None when unset, missing or unreadable."""
+    key = company.get("logo_key")
+    if not key:
+        return None
+    try:
+        data = storage.read(key)
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+    except (OSError, ValueError) as error:
+        current_app.logger.warning("logo %s left out of the PDF: %s", key, error)
+        return None
+    scale = min(LOGO_BOX[0] / width, LOGO_BOX[1] / height, 1)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale, hAlign="LEFT")
+
+
+def _company(doc: dict) -> list:
+    """Logo, name, address and contacts, legal identifiers."""
+    company = doc["company"]
+    phones = [
+        _("Tél. : %(phone)s", phone=company["phone"]) if company.get("phone") else "",
+        _("WhatsApp : %(number)s", number=company["whatsapp"]) if company.get("whatsapp") else "",
+    ]
+    contacts = [esc(company.get("address")), " · ".join(esc(phone) for phone in phones if phone),
+                esc(company.get("email"))]
+    identifiers = " · ".join(esc(f"{name} : {value}")
+                             for name, value in company.get("identifiers") or [])
+    parts = [_logo(company), _p(esc(company["name"]), "company"),
+             _p(_lines_of(*contacts)), _p(identifiers, "small") if identifiers else None]
+    return [part for part in parts if part is not None]
+
+
+def _title(doc: dict, title: str) -> list:
+    """The document's title, number and version, reference and dates (right-hand column)."""
+    if doc.get("number"):
+        number = _("%(number)s — version %(version)s", number=doc["number"],
+                   version=doc.get("version") or 1)
+    else:
+        number = _("APERÇU — non émise")
+    rows = [
+        _("Commande : %(reference)s", reference=doc["reference"]),
+        _("Date d'émission : %(date)s", date=_day(doc.get("issued_on"), doc)),
+    ]
+    if doc.get("valid_until"):
+        rows.append(_("Valable jusqu'au %(date)s", date=_day(doc["valid_until"], doc)))
+    return [_p(esc(title), "title"), _p(f"<b>{esc(number)}</b>", "right"),
+            Spacer(1, 4), _p(_lines_of(*map(esc, rows)), "right")]
+
+
+def _header(doc: dict, title: str) -> Table:
+    """Company on the left, the document's identity on the right."""
+    table = Table([[_company(doc), _title(doc, title)]], colWidths=[WIDTH * 0.58, WIDTH * 0.42],
+                  splitInRow=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (0, -1), 0),
+        ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
+        ("LINEBELOW", (0, 0), (-1, -1), 1.2, ACCENT),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+    ]))
+    return table
+
+
+def _customer(doc: dict) -> list:
+    customer = doc["customer"]
+    registration = customer.get("company_registration")
+    lines = [
+        f"<b>{esc(customer['name'])}</b>",
+        esc(customer.get("company_name")),
+        esc(_("N° d'immatriculation : %(number)s", number=registration)) if registration else "",
+        esc(customer.get("address")),
+        " · ".join(esc(customer.get(key)) for key in ("email", "phone") if customer.get(key)),
+    ]
+    return [_p(esc(_("CLIENT")), "label"), _p(_lines_of(*lines))]
+
+
+def _delivery(doc: dict) -> list:
+    delivery = doc.get("delivery") or {}
+    if delivery.get("mode") == "pickup":
+        text = _lines_of(esc(_("Retrait au point de collecte")),
+                         f"<b>{esc(delivery.get('pickup_point'))}</b>")
+    else:
+        text = esc(_("Livraison à domicile"))
+    return [_p(esc(_("LIVRAISON")), "label"), _p(text)]
+
+
+def _parties(doc: dict) -> Table:
+    """The customer and the delivery mode, side by side in shaded boxes."""
+    table = Table([[_customer(doc), "", _delivery(doc)]],
+                  colWidths=[WIDTH * 0.58, WIDTH * 0.04, WIDTH * 0.38], splitInRow=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (0, 0), SHADE),
+        ("BACKGROUND", (2, 0), (2, 0), SHADE),
+        ("TOPPADDING", (0, 0), (-1, -1), 6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+        ("LEFTPADDING", (0, 0), (-1, -1), 7),
+    ]))
+    return table
+
+
+def _article(line: dict) -> Paragraph:
+    """An item's name and details (smaller), then its link (smaller, shortened)."""
+    small = f'<font size="{SMALL}" color="#5b6570">'
+    markup = f"<b>{esc(line['name'])}</b>"
+    if line.get("details"):
+        markup += f" {small}· {esc(line['details'])}</font>"
+    if line.get("url"):
+        markup += f"<br/>{small}{_link(line['url'])}</font>"
+    return _p(markup)
+
+
+def _amount_width(doc: dict) -> float:
+    """Wide enough for the widest amount of the document, within sensible bounds."""
+    amounts = [doc["total"], doc["subtotal"], *(line["unit_price"] for line in doc["lines"]),
+               *(line["total"] for line in doc["lines"])]
+    widest = max(pdfmetrics.stringWidth(_money(doc, amount), BOLD, BODY) for amount in amounts)
+    return min(max(widest + 14, 27 * mm), 48 * mm)
+
+
+def _table_style(rows: int, amount_columns: int = 0) -> TableStyle:
+    """The look of item tables: accent header, thin rules, amounts right-aligned."""
+    commands = [
+        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), BODY),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
+        ("ALIGN", (1, 0), (1, -1), "CENTER"),
+    ]
+    if amount_columns:
+        commands.append(("ALIGN", (-amount_columns, 1), (-1, -1), "RIGHT"))
+    commands += [("BACKGROUND", (0, row), (-1, row), SHADE) for row in range(2, rows, 2)]
+    return TableStyle(commands)
+
+
+def _lines(doc: dict) -> Table:
+    """The priced items: Article, Qté, Prix unitaire, Total (the header repeats on each page)."""
+    amount = _amount_width(doc)
+    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th"),
+              _p(esc(_("Prix unitaire")), "th_right"), _p(esc(_("Total")), "th_right")]
+    rows = [[_article(line), str(line["quantity"]), _money(doc, line["unit_price"]),
+             _money(doc, line["total"])] for line in doc["lines"]]
+    if not rows:
+        rows = [[_p(esc(_("Aucun article disponible.")), "small"), "", "", ""]]
+    table = Table([header, *rows], colWidths=[WIDTH - 12 * mm - 2 * amount, 12 * mm,
+                                              amount, amount], repeatRows=1, splitInRow=1)
+    table.setStyle(_table_style(len(rows) + 1, amount_columns=2))
+    return table
+
+
+def _unavailable(doc: dict) -> list:
+    """Items the agency cannot buy, with their reasons; they are not in the totals."""
+    if not doc.get("unavailable"):
+        return []
+    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th"), _p(esc(_("Motif")), "th")]
+    rows = [[_article(line), str(line["quantity"]), _p(esc(line.get("reason")))]
+            for line in doc["unavailable"]]
+    table = Table([header, *rows], colWidths=[WIDTH * 0.5, 12 * mm, WIDTH * 0.5 - 12 * mm],
+                  repeatRows=1, splitInRow=1)
+    table.setStyle(_table_style(len(rows) + 1))
+    return [_p(esc(_("Articles indisponibles")), "heading"),
+            _p(esc(_("Ces articles ne sont pas comptés dans le total.")),
+               "small"), Spacer(1, 3), table]
+
+
+def _deposit_label(doc: dict) -> str:
+    percent = doc.get("deposit_percent")
+    if percent is None:
+        return _("Acompte à verser")
+    shown = format_percent(Decimal(percent) / 10_000, locale=doc["locale"],
+                           decimal_quantization=False)
+    return _("Acompte à verser (%(percent)s)", percent=shown)
+
+
+def proforma_totals(doc: dict) -> list[tuple[str, int, bool]]:
+    """(label, amount, emphasised) rows of a proforma's totals block."""
+    return [
+        (_("Sous-total articles"), doc["subtotal"], False),
+        *((fee["label"], fee["amount"], False) for fee in doc.get("fees") or []),
+        (_("Total"), doc["total"], True),
+        (_deposit_label(doc), doc["deposit"], True),
+        (_("Solde à l'arrivée"), doc["balance"], False),
+    ]
+
+
+def _totals(doc: dict, rows: list[tuple[str, int, bool]]) -> KeepTogether:
+    """Labels and amounts, right-aligned under the lines table; emphasised rows in bold."""
+    amount = _amount_width(doc)
+    data = [[_p(f"<b>{esc(label)}</b>" if strong else esc(label), "right"),
+             _money(doc, value)] for label, value, strong in rows]
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("FONTNAME", (1, 0), (1, -1), FONT),
+        ("FONTSIZE", (1, 0), (1, -1), BODY),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for index, (label, _value, strong) in enumerate(rows):
+        if strong:
+            commands += [("FONTNAME", (1, index), (1, index), BOLD),
+                         ("BACKGROUND", (0, index), (-1, index), SHADE),
+                         ("LINEABOVE", (0, index), (-1, index), 0.6, ACCENT)]
+    table = Table(data, colWidths=[70 * mm, amount], hAlign="RIGHT", splitInRow=1)
+    table.setStyle(TableStyle(commands))
+    return KeepTogether([Spacer(1, 4), table])
+
+
+def _payment(doc: dict) -> list:
+    """Each payment method's name and instructions (line breaks kept), two per row."""
+    methods = doc.get("payment_methods") or []
+    if not methods:
+        return []
+    cells = [[_p(f"<b>{esc(method['name'])}</b>"), _p(esc(method.get("instructions")))]
+             for method in methods]
+    if len(cells) % 2:
+        cells.append("")
+    table = Table([cells[index:index + 2] for index in range(0, len(cells), 2)],
+                  colWidths=[WIDTH / 2] * 2, splitInRow=1)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (0, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    return [_p(esc(_("Modalités de paiement")), "heading"), table]
+
+
+def _message(doc: dict) -> list:
+    if not doc.get("message"):
+        return []
+    return [_p(esc(_("Message de notre équipe")), "heading"), _p(esc(doc["message"]))]
+
+
+def _legal(doc: dict, notice: str | None) -> list:
+    """The company's legal mentions, then a framed notice (what kind of document this is)."""
+    parts = [Spacer(1, 8)]
+    mentions = doc["company"].get("legal_mentions")
+    if mentions:
+        parts.append(_p(esc(mentions), "small"))
+    if notice:
+        box = Table([[_p(esc(notice), "notice")]], colWidths=[WIDTH])
+        box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, ACCENT),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 5),
+                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+        parts += [Spacer(1, 4), box]
+    return [KeepTogether(parts)]
+
+
+# Page and document ---------------------------------------------------------------------------
+
+class _NumberedCanvas(Canvas):
+    """Draws the footer on every page once the page count is known: "Page 1 / 2"."""
+
+    def __init__(self, *args, footer: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._pages: list[dict] = []
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._draw_footer(len(self._pages))
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, pages: int) -> None:
+        self.saveState()
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.5)
+        self.line(LEFT, 12 * mm, A4[0] - LEFT, 12 * mm)
+        self.setFont(FONT, SMALL)
+        self.setFillColor(MUTED)
+        self.drawString(LEFT, 8 * mm, self._footer)
+        self.drawRightString(A4[0] - LEFT, 8 * mm,
+                             _("Page %(page)s / %(pages)s", page=self._pageNumber, pages=pages))
+        self.restoreState()
+
+
+def _document(doc: dict, story: list, title: str, footer: str) -> bytes:
+    """Lay the story out on A4 pages with the footer; return the PDF's bytes."""
+    register_fonts()
+    buffer = io.BytesIO()
+    template = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=12 * mm,
+        bottomMargin=15 * mm, title=title, author=doc["company"]["name"],
+        creator=doc["company"]["name"], lang=str(doc.get("locale", "fr")).replace("_", "-"))
+    template.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
+    return buffer.getvalue()
+
+
+def _identity(doc: dict) -> str:
+    """"PF-2026-00007 v2 · DEM-2026-00042" (or the reference alone on a preview)."""
+    if doc.get("number"):
+        return f"{doc['number']} v{doc.get('version') or 1} · {doc['reference']}"
+    return doc["reference"]
 
 
 def render_proforma(doc: dict) -> bytes:
-    raise NotImplementedError("being written")
+    """The proforma snapshot `doc` (see the module docstring) as PDF bytes (app context)."""
+    title = _("PROFORMA")
+    story = [
+        _header(doc, title), Spacer(1, 8),
+        _parties(doc), Spacer(1, 10),
+        _lines(doc),
+        _totals(doc, proforma_totals(doc)),
+        *_unavailable(doc),
+        *_payment(doc),
+        *_message(doc),
+        *_legal(doc, _("Ce document est une proforma : il ne s'agit pas d'une facture.")),
+    ]
+    return _document(doc, story, f"{title} {_identity(doc)}", _identity(doc))

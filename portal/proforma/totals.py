@@ -26,6 +26,7 @@ class Line:
     unit_price: int | None = None        # minor units; None when unavailable
     unavailable_reason: str | None = None
     details: str | None = None
+    item_id: int | None = None
 
     @property
     def available(self) -> bool:

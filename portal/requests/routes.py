@@ -20,7 +20,7 @@ from portal.requests import ordering
 from portal.requests.forms import AddressChoiceForm, CancelForm, ItemEditForm, ItemForm, SubmitForm
 from portal.requests.models import MAX_ITEMS, Order, OrderItem, PartnerShop
 from portal.security import page_number
-from portal.staff.models import TermsVersion, active_pickup_points
+from portal.staff.models import TermsVersion, active_pickup_points, agency_today
 from portal.workflow import Status, WorkflowError, can_move
 
 bp = Blueprint("requests", __name__)
@@ -183,7 +183,8 @@ def order_detail(order_id: int):
     return render_template(
         "requests/order.html", order=order,
         can_cancel=can_move(order, Status.CANCELLED, current_user) and not current_user.is_staff,
-        can_change_address=ordering.can_change_address(order, current_user))
+        can_change_address=ordering.can_change_address(order, current_user),
+        today=agency_today())
 
 
 @bp.route("/commandes/<int:order_id>/annuler", methods=["GET", "POST"])

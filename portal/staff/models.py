@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.clock import utcnow
+from portal.clock import local_today, utcnow
 from portal.extensions import db
 
 
@@ -127,3 +127,8 @@ def active_payment_methods() -> list[PaymentMethod]:
     query = select(PaymentMethod).where(PaymentMethod.is_active).order_by(
         PaymentMethod.position, PaymentMethod.name)
     return list(db.session.scalars(query))
+
+
+def agency_today():
+    """Today's date where the agency is (its time zone setting)."""
+    return local_today(AgencySettings.get().timezone)

@@ -29,12 +29,14 @@ def outbox_counts() -> dict[str, int]:
 @bp.route("/")
 @staff_required
 def home():
+    from portal.staff.queues import queue_states
+
     members = db.session.scalar(
         select(func.count(User.id)).where(User.role == Role.MEMBER.value)) or 0
     unconfirmed = db.session.scalar(select(func.count(User.id)).where(
         User.role == Role.MEMBER.value, User.confirmed_at.is_(None))) or 0
     return render_template("staff/home.html", members=members, unconfirmed=unconfirmed,
-                           outbox=outbox_counts())
+                           outbox=outbox_counts(), queues=queue_states())
 
 
 @bp.route("/membres")

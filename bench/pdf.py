@@ -1,0 +1,125 @@
+"""How long a 30-line proforma takes to render: reportlab (what the portal uses) against the same
+document as HTML rendered by WeasyPrint (the yardstick).
+
+    python bench/pdf.py        (from the project root; `make bench` installs WeasyPrint first)
+"""
+import io
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project root, never portal/ itself
+
+from babel.dates import format_date  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from portal import create_app, storage  # noqa: E402
+from portal.money import format_money  # noqa: E402
+from portal.proforma.pdf import esc, proforma_totals, render_proforma, short_url  # noqa: E402
+from tests.proforma.test_pdf import sample_snapshot  # noqa: E402
+
+RUNS, WARM_UPS, LINES = 30, 3, 30
+FONTS = ROOT / "portal" / "fonts"
+
+
+def timings(render, runs: int = RUNS) -> list[float]:
+    """Milliseconds per call, after a few calls that are not counted."""
+    for _ in range(WARM_UPS):
+        render()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        render()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def summary(name: str, times: list[float]) -> float:
+    median = statistics.median(times)
+    p90 = statistics.quantiles(times, n=10)[-1]
+    print(f"{name:<12} median {median:7.1f} ms   p90 {p90:7.1f} ms   ({len(times)} runs)")
+    return median
+
+
+def html_of(doc: dict, logo: Path) -> str:
+    """The same blocks as the PDF, as HTML with a little inline CSS."""
+    def money(minor):
+        return format_money(minor, doc["currency"], doc["locale"])
+
+    def day(iso):
+        return format_date(date.fromisoformat(iso), "long", locale=doc["locale"])
+
+    company, customer = doc["company"], doc["customer"]
+    identifiers = " · ".join(esc(f"{name} : {value}") for name, value in company["identifiers"])
+    lines = "".join(
+        f"<tr><td><b>{esc(line['name'])}</b> <small>{esc(line['details'])}</small><br>"
+        f"<small>{esc(short_url(line['url']))}</small></td><td>{line['quantity']}</td>"
+        f"<td class=n>{money(line['unit_price'])}</td><td class=n>{money(line['total'])}</td></tr>"
+        for line in doc["lines"])
+    unavailable = "".join(f"<tr><td>{esc(line['name'])}</td><td>{line['quantity']}</td>"
+                          f"<td>{esc(line['reason'])}</td></tr>" for line in doc["unavailable"])
+    totals = "".join(f"<tr><td>{esc(label)}</td><td class=n>{money(value)}</td></tr>"
+                     for label, value, _strong in proforma_totals(doc))
+    methods = "".join(f"<p><b>{esc(method['name'])}</b><br>{esc(method['instructions'])}</p>"
+                      for method in doc["payment_methods"])
+    return f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><style>
+@font-face {{ font-family: DV; src: url("{(FONTS / 'DejaVuSans.ttf').as_uri()}"); }}
+@font-face {{ font-family: DV; font-weight: bold;
+             src: url("{(FONTS / 'DejaVuSans-Bold.ttf').as_uri()}"); }}
+@page {{ size: A4; margin: 12mm 16mm 15mm;
+        @bottom-right {{ content: "Page " counter(page) " / " counter(pages); font: 7.5pt DV; }} }}
+body {{ font: 9pt DV; }} h1 {{ text-align: right; color: #1f3a5f; }} small {{ color: #5b6570; }}
+table {{ width: 100%; border-collapse: collapse; }} th {{ background: #1f3a5f; color: white; }}
+td {{ border-bottom: .4pt solid #c9d1da; vertical-align: top; }} .n {{ text-align: right; }}
+.box {{ border: .8pt solid #1f3a5f; text-align: center; font-weight: bold; }}
+</style></head><body>
+<img src="{logo.as_uri()}" style="max-width: 40mm; max-height: 18mm">
+<h1>PROFORMA</h1><p><b>{esc(doc['number'])} — version {doc['version']}</b><br>
+Commande : {esc(doc['reference'])}<br>Date d'émission : {day(doc['issued_on'])}<br>
+Valable jusqu'au {day(doc['valid_until'])}</p>
+<p><b>{esc(company['name'])}</b><br>{esc(company['address'])}<br>{esc(company['phone'])}<br>
+{esc(company['email'])}<br><small>{identifiers}</small></p>
+<p><b>{esc(customer['name'])}</b><br>{esc(customer['company_name'])}<br>
+{esc(customer['address'])}<br>{esc(customer['email'])} · {esc(customer['phone'])}</p>
+<p>Retrait au point de collecte : {esc(doc['delivery']['pickup_point'])}</p>
+<table><tr><th>Article</th><th>Qté</th><th>Prix unitaire</th><th>Total</th></tr>{lines}</table>
+<table style="width: 60%; margin-left: 40%">{totals}</table>
+<h3>Articles indisponibles</h3><table>{unavailable}</table>
+<h3>Modalités de paiement</h3>{methods}<h3>Message de notre équipe</h3><p>{esc(doc['message'])}</p>
+<p><small>{esc(company['legal_mentions'])}</small></p>
+<p class=box>Ce document est une proforma : il ne s'agit pas d'une facture.</p></body></html>"""
+
+
+def main() -> None:
+    print(f"{platform.platform()} · {platform.processor() or platform.machine()} · "
+          f"{os.cpu_count()} CPU · Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as uploads:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                          "UPLOAD_ROOT": uploads})
+        with app.app_context():
+            png = io.BytesIO()
+            Image.new("RGB", (300, 100), (31, 58, 95)).save(png, "PNG")
+            doc = sample_snapshot(lines=LINES)
+            doc["company"]["logo_key"] = storage.save(png.getvalue(), "logos", "png")
+            logo = Path(uploads) / doc["company"]["logo_key"]
+            print(f"{LINES}-line proforma, {len(render_proforma(doc))} bytes (reportlab)")
+            reportlab = summary("reportlab", timings(lambda: render_proforma(doc)))
+            try:
+                from weasyprint import HTML
+            except (ImportError, OSError) as error:
+                print(f"WeasyPrint cannot be imported here ({error}); no comparison.")
+                return
+            html = html_of(doc, logo)
+            weasy = summary("WeasyPrint", timings(
+                lambda: HTML(string=html, base_url=str(ROOT)).write_pdf()))
+            print(f"WeasyPrint / reportlab: {weasy / reportlab:.1f}×")
+
+
+if __name__ == "__main__":
+    main()

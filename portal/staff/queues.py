@@ -1,0 +1,146 @@
+"""Back-office queues and the staff order search: queries only (no writes, no commits).
+
+A queue is a group of statuses in which an order waits for the agency (or for the member's
+balance). The home page shows, for each queue, how many orders wait and since when the oldest
+one waits (its `status_changed_at`). The order list filters on a queue or on one status, on the
+submission dates, on a member and on free text; the CSV export uses the same query.
+Carts (`draft`) are never listed to staff.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from portal.extensions import db
+from portal.members.models import User
+from portal.proforma.models import Proforma
+from portal.requests.models import Order, OrderItem
+from portal.workflow import Status
+
+PER_PAGE = 25
+MAX_SEARCH = 100  # characters of free text a search uses
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str  # the value of ?statut= (French slugs, never equal to a status code)
+    label: str
+    statuses: tuple[Status, ...]
+
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("a-chiffrer", _l("À chiffrer"), (Status.SUBMITTED,)),
+    Queue("preuves", _l("Preuves à vérifier"), (Status.DEPOSIT_REVIEW, Status.BALANCE_REVIEW)),
+    Queue("a-acheter", _l("À acheter"), (Status.CONFIRMED,)),
+    Queue("en-transit", _l("En transit"), (Status.PURCHASED, Status.IN_TRANSIT)),
+    Queue("solde-attendu", _l("Arrivées — solde attendu"), (Status.ARRIVED,)),
+    Queue("retrait", _l("Prêtes pour le retrait"), (Status.READY,)),
+)
+QUEUE_BY_KEY = {queue.key: queue for queue in QUEUES}
+# Every status staff may list (a cart is the member's own business until it is submitted).
+LISTED = tuple(status for status in Status if status != Status.DRAFT)
+SORTS = ("recentes", "anciennes", "attente")  # newest submitted, oldest submitted, longest wait
+
+
+@dataclass(frozen=True)
+class QueueState:
+    queue: Queue
+    count: int
+    oldest: datetime | None  # when the order waiting longest entered its status
+
+
+def queue_states() -> list[QueueState]:
+    """Each queue with its count and oldest wait, from one grouped query."""
+    queued = [status.value for queue in QUEUES for status in queue.statuses]
+    rows = db.session.execute(
+        select(Order.status, func.count(Order.id), func.min(Order.status_changed_at))
+        .where(Order.status.in_(queued)).group_by(Order.status)).all()
+    by_status = {status: (count, oldest) for status, count, oldest in rows}
+    states = []
+    for queue in QUEUES:
+        found = [by_status[status.value] for status in queue.statuses if status.value in by_status]
+        states.append(QueueState(queue, sum(count for count, _ in found),
+                                 min((oldest for _, oldest in found), default=None)))
+    return states
+
+
+def statuses_for(key: str) -> tuple[str, ...]:
+    """The status codes a ?statut= value stands for (every listed one for "" or unknown)."""
+    if key in QUEUE_BY_KEY:
+        return tuple(status.value for status in QUEUE_BY_KEY[key].statuses)
+    if key in {status.value for status in LISTED}:
+        return (key,)
+    return tuple(status.value for status in LISTED)
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str = ""  # a queue key or a status code; "" for every submitted order
+    submitted_from: date | None = None  # both days included, in the portal's time zone
+    submitted_to: date | None = None
+    member_id: int | None = None
+    text: str = ""  # reference, member name or e-mail, item name
+    sort: str = "recentes"
+
+
+def _day_start(day: date) -> datetime | None:
+    """Midnight of `day` where the agency is, as naive UTC (None when out of range)."""
+    try:
+        return to_utc(datetime.combine(day, time()))
+    except (OverflowError, ValueError):
+        return None
+
+
+def filtered_orders(filters: OrderFilters) -> Select:
+    """The one query behind the list and the export: orders (with their member) matching."""
+    query = (select(Order).join(User, Order.user_id == User.id)
+             .options(contains_eager(Order.user))
+             .where(Order.status.in_(statuses_for(filters.status))))
+    if filters.submitted_from:
+        start = _day_start(filters.submitted_from)
+        if start is not None:
+            query = query.where(Order.submitted_at >= start)
+    if filters.submitted_to and filters.submitted_to < date.max:
+        end = _day_start(filters.submitted_to + timedelta(days=1))
+        if end is not None:
+            query = query.where(Order.submitted_at < end)
+    if filters.member_id is not None:
+        query = query.where(Order.user_id == filters.member_id)
+    text = filters.text.replace("\x00", "").strip()[:MAX_SEARCH]
+    if text:
+        query = query.where(or_(
+            Order.reference.icontains(text, autoescape=True),
+            User.full_name.icontains(text, autoescape=True),
+            User.email.icontains(text, autoescape=True),
+            exists().where(OrderItem.order_id == Order.id,
+                           OrderItem.name.icontains(text, autoescape=True)),
+        ))
+    if filters.sort == "anciennes":
+        order_by = (Order.submitted_at.asc(), Order.id.asc())
+    elif filters.sort == "attente":
+        order_by = (Order.status_changed_at.asc(), Order.id.asc())
+    else:
+        order_by = (Order.submitted_at.desc(), Order.id.desc())
+    return query.order_by(*order_by)
+
+
+def _with_item_ids(query: Select) -> Select:
+    # Only the ids of the items: enough for `order.item_count`, one query for the whole page.
+    return query.options(selectinload(Order.items).load_only(OrderItem.id))
+
+
+def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):
+    """A page of matching orders (with `.total`), their members and item counts loaded."""
+    return db.paginate(_with_item_ids(filtered_orders(filters)), page=page, per_page=per_page,
+                       error_out=False, max_per_page=per_page)
+
+
+def orders_for_export(filters: OrderFilters) -> list[Order]:
+    """Every matching order, with members, item counts and proforma totals loaded."""
+    query = _with_item_ids(filtered_orders(filters)).options(
+        selectinload(Order.proformas).load_only(Proforma.version, Proforma.total,
+                                                Proforma.currency))
+    return list(db.session.scalars(query).unique())

@@ -1,0 +1,264 @@
+"""Forms of the agency settings (identity, legal mentions, money and time, quoting defaults,
+staff alerts) and of the payment methods.
+
+Amounts are typed in major units of the chosen currency and percentages as "10" or "7,5";
+`SettingsForm.values()` turns them into minor units and basis points for the model.
+"""
+import re
+import zoneinfo
+from decimal import Decimal
+
+from babel import Locale, localedata
+from babel.dates import get_timezone, get_timezone_location
+from babel.numbers import format_decimal, get_currency_name
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, ValidationError
+
+from portal.forms import PortalForm, max_length, optional, phone_number, required
+from portal.images import NotAnImage, clean_logo
+from portal.money import MAX_MAJOR, amount_input, exponent, parse_amount
+from portal.staff.forms import LOGO_MAX_BYTES
+from portal.staff.models import AgencySettings
+
+# The agency's currency: the euro zone, the CFA and CFP francs, the Indian Ocean, North Africa…
+SETTINGS_CURRENCIES = ["EUR", "XOF", "XAF", "XPF", "MGA", "MUR", "KMF", "SCR", "CDF", "GNF",
+                       "DJF", "RWF", "BIF", "MAD", "DZD", "TND", "HTG", "USD", "CAD", "CHF",
+                       "GBP"]
+# Time zones offered, each with the territory whose name labels it.
+SETTINGS_TIMEZONES = [
+    ("Europe/Paris", "FR"), ("Europe/Brussels", "BE"), ("Europe/Luxembourg", "LU"),
+    ("Europe/Zurich", "CH"), ("Europe/Monaco", "MC"), ("Europe/London", "GB"),
+    ("Africa/Abidjan", "CI"), ("Africa/Dakar", "SN"), ("Africa/Bamako", "ML"),
+    ("Africa/Ouagadougou", "BF"), ("Africa/Niamey", "NE"), ("Africa/Lome", "TG"),
+    ("Africa/Porto-Novo", "BJ"), ("Africa/Conakry", "GN"), ("Africa/Nouakchott", "MR"),
+    ("Africa/Douala", "CM"), ("Africa/Libreville", "GA"), ("Africa/Brazzaville", "CG"),
+    ("Africa/Kinshasa", "CD"), ("Africa/Lubumbashi", "CD"), ("Africa/Ndjamena", "TD"),
+    ("Africa/Bangui", "CF"), ("Africa/Malabo", "GQ"), ("Africa/Kigali", "RW"),
+    ("Africa/Bujumbura", "BI"), ("Africa/Djibouti", "DJ"), ("Africa/Casablanca", "MA"),
+    ("Africa/Algiers", "DZ"), ("Africa/Tunis", "TN"), ("Indian/Antananarivo", "MG"),
+    ("Indian/Mauritius", "MU"), ("Indian/Reunion", "RE"), ("Indian/Mayotte", "YT"),
+    ("Indian/Comoro", "KM"), ("Indian/Mahe", "SC"), ("America/Guadeloupe", "GP"),
+    ("America/Martinique", "MQ"), ("America/Cayenne", "GF"), ("America/Port-au-Prince", "HT"),
+    ("America/Toronto", "CA"), ("Pacific/Noumea", "NC"), ("Pacific/Tahiti", "PF"),
+]
+
+_PERCENT = re.compile(r"[0-9]{1,3}([.,][0-9]{1,2})?")
+_WHOLE = re.compile(r"[0-9]{1,4}")
+PERCENT_MESSAGE = _l("Indiquez un pourcentage entre 0 et 100, avec deux décimales au plus "
+                     "(par exemple 7,5).")
+VALIDITY_MESSAGE = _l("Indiquez une durée de 1 à 365 jours.")
+
+
+def parse_percent(text: str) -> int:
+    """"10" -> 1000, "7,5" -> 750, "12.25 %" -> 1225 (basis points). ValueError otherwise."""
+    cleaned = "".join(str(text or "").split()).removesuffix("%")
+    if not _PERCENT.fullmatch(cleaned):
+        raise ValueError(text)
+    basis_points = int(Decimal(cleaned.replace(",", ".")) * 100)
+    if basis_points > 10_000:
+        raise ValueError(text)
+    return basis_points
+
+
+def percent_input(basis_points: int | None) -> str:
+    """1000 -> "10", 750 -> "7,5": basis points as a person would type them back."""
+    if basis_points is None:
+        return ""
+    whole, rest = divmod(basis_points, 100)
+    return f"{whole},{rest:02d}".rstrip("0").rstrip(",") if rest else str(whole)
+
+
+def _ui_locale() -> Locale:
+    return Locale.parse(str(get_locale() or "fr"))
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    locale = _ui_locale()
+    return [(code, f"{code} — {get_currency_name(code, locale=locale)}")
+            for code in SETTINGS_CURRENCIES]
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    """Every French locale Babel knows, labelled "Français (Côte d'Ivoire)" in the UI language."""
+    ui = _ui_locale()
+    codes = [code for code in localedata.locale_identifiers()
+             if re.fullmatch(r"fr_[A-Z]{2}", code)]
+    labels = {code: Locale.parse(code).get_display_name(ui) for code in codes}
+    return sorted(((code, label[:1].upper() + label[1:]) for code, label in labels.items()),
+                  key=lambda item: item[1])
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Our list of zones (those this system knows), labelled "Côte d'Ivoire — Abidjan"."""
+    ui = _ui_locale()
+    known = zoneinfo.available_timezones()
+    choices = [(zone, f"{ui.territories.get(territory, territory)} — "
+                      f"{get_timezone_location(get_timezone(zone), ui, return_city=True)}")
+               for zone, territory in SETTINGS_TIMEZONES if zone in known]
+    return [("UTC", "UTC"), *sorted(choices, key=lambda item: item[1])]
+
+
+def _one_of(message):
+    def check(form, field):
+        if field.data not in {code for code, _label in field.choices}:
+            raise ValidationError(message)
+    return check
+
+
+def optional_email():
+    return [optional(), max_length(254),
+            Email(message=_l("Adresse e-mail invalide."), check_deliverability=False)]
+
+
+def amount_field(label, description=None):
+    return StringField(label, [required()], description=description,
+                       render_kw={"inputmode": "decimal"})
+
+
+def percent_field(label):
+    return StringField(label, [required(), percentage],
+                       render_kw={"inputmode": "decimal"})
+
+
+def percentage(form, field):
+    try:
+        parse_percent(field.data)
+    except ValueError:
+        raise ValidationError(PERCENT_MESSAGE) from None
+
+
+def validity_days(form, field):
+    if not _WHOLE.fullmatch(field.data or "") or not 1 <= int(field.data) <= 365:
+        raise ValidationError(VALIDITY_MESSAGE)
+
+
+class SettingsForm(PortalForm):
+    # Identité
+    company_name = StringField(_l("Nom de l'agence"), [required(), max_length(160)])
+    company_address = TextAreaField(_l("Adresse (facultatif)"), [optional(), max_length(500)])
+    company_phone = StringField(_l("Téléphone (facultatif)"),
+                                [optional(), max_length(30), phone_number])
+    company_whatsapp = StringField(
+        _l("Numéro WhatsApp (facultatif)"), [optional(), max_length(30), phone_number],
+        description=_l("Avec l'indicatif du pays, par exemple +225 07 01 02 03 04."))
+    company_email = StringField(_l("Adresse e-mail (facultatif)"), optional_email())
+    logo = FileField(_l("Logo (facultatif)"),
+                     description=_l("Une image (JPEG, PNG, WebP), 2 Mo au plus. Il figure sur "
+                                    "les proformas et les factures."))
+    remove_logo = BooleanField(_l("Retirer le logo"))
+    # Mentions légales
+    siret = StringField(_l("SIRET (facultatif)"), [optional(), max_length(40)])
+    ninea = StringField(_l("NINEA (facultatif)"), [optional(), max_length(40)])
+    rccm = StringField(_l("RCCM (facultatif)"), [optional(), max_length(60)])
+    vat_number = StringField(_l("N° TVA (facultatif)"), [optional(), max_length(40)])
+    legal_mentions = TextAreaField(
+        _l("Mentions légales (facultatif)"), [optional(), max_length(5000)],
+        description=_l("Imprimées en bas des proformas et des factures."))
+    # Monnaie et heure
+    currency = SelectField(_l("Devise"), [_one_of(_l("Choisissez une devise de la liste."))],
+                           validate_choice=False)
+    locale = SelectField(_l("Format des montants et des dates"),
+                         [_one_of(_l("Choisissez un format de la liste."))],
+                         validate_choice=False)
+    timezone = SelectField(_l("Fuseau horaire"),
+                           [_one_of(_l("Choisissez un fuseau horaire de la liste."))],
+                           validate_choice=False)
+    # Devis
+    service_fee_percent = percent_field(_l("Frais de service (%)"))
+    service_fee_minimum = amount_field(_l("Frais de service minimum"),
+                                       _l("Dans la devise choisie ci-dessus ; 0 pour aucun."))
+    deposit_percent = percent_field(_l("Acompte demandé (%)"))
+    proforma_validity_days = StringField(_l("Validité d'une proforma (jours)"),
+                                         [required(), validity_days],
+                                         render_kw={"inputmode": "numeric"})
+    transport_rate_per_kg = amount_field(_l("Tarif de transport par kg"),
+                                         _l("Dans la devise choisie ci-dessus."))
+    # Équipe
+    staff_notification_email = StringField(
+        _l("E-mail d'alerte de l'équipe (facultatif)"), optional_email(),
+        description=_l("Reçoit un message à chaque nouvelle demande."))
+
+    TEXT_FIELDS = ("company_name", "company_address", "company_phone", "company_whatsapp",
+                   "company_email", "siret", "ninea", "rccm", "vat_number", "legal_mentions",
+                   "currency", "locale", "timezone", "staff_notification_email")
+    AMOUNT_FIELDS = ("service_fee_minimum", "transport_rate_per_kg")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency.choices = currency_choices()
+        self.locale.choices = locale_choices()
+        self.timezone.choices = timezone_choices()
+        self.logo_png = None
+
+    @classmethod
+    def of(cls, settings: AgencySettings) -> "SettingsForm":
+        """The form prefilled with the stored settings, amounts in their currency."""
+        data = {name: getattr(settings, name) for name in cls.TEXT_FIELDS}
+        data |= {name: amount_input(getattr(settings, name), settings.currency)
+                 for name in cls.AMOUNT_FIELDS}
+        data |= {"service_fee_percent": percent_input(settings.service_fee_bp),
+                 "deposit_percent": percent_input(settings.deposit_bp),
+                 "proforma_validity_days": str(settings.proforma_validity_days)}
+        return cls(data=data)
+
+    def _check_amount(self, field):
+        """Amounts are read in the currency chosen in this same form (it may just change)."""
+        currency = self.currency.data
+        if currency not in SETTINGS_CURRENCIES:
+            return  # the currency field says what is wrong
+        try:
+            parse_amount(field.data, currency)
+        except ValueError:
+            places = exponent(currency)
+            limit = format_decimal(MAX_MAJOR, locale=_ui_locale())
+            if places:
+                message = _l("Indiquez un montant entre 0 et %(limit)s, avec %(places)d "
+                             "décimales au plus.", limit=limit, places=places)
+            else:
+                message = _l("Indiquez un montant entier entre 0 et %(limit)s (pas de "
+                             "décimales en %(currency)s).", limit=limit, currency=currency)
+            raise ValidationError(message) from None
+
+    def validate_service_fee_minimum(self, field):
+        self._check_amount(field)
+
+    def validate_transport_rate_per_kg(self, field):
+        self._check_amount(field)
+
+    def validate_logo(self, field):
+        """Read the upload and keep a clean PNG of it in `self.logo_png` (None when absent)."""
+        self.logo_png = None
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        data = upload.read(LOGO_MAX_BYTES + 1)
+        if len(data) > LOGO_MAX_BYTES:
+            raise ValidationError(_l("Le logo dépasse 2 Mo."))
+        try:
+            self.logo_png = clean_logo(data)
+        except NotAnImage as error:
+            raise ValidationError(_l("Ce fichier n'est pas une image lisible.")) from error
+
+    def values(self) -> dict:
+        """The validated form as model values: minor units, basis points, None for blanks."""
+        currency = self.currency.data
+        values = {name: getattr(self, name).data or None for name in self.TEXT_FIELDS}
+        values |= {name: parse_amount(getattr(self, name).data, currency)
+                   for name in self.AMOUNT_FIELDS}
+        values |= {"service_fee_bp": parse_percent(self.service_fee_percent.data),
+                   "deposit_bp": parse_percent(self.deposit_percent.data),
+                   "proforma_validity_days": int(self.proforma_validity_days.data)}
+        return values
+
+
+class PaymentMethodForm(PortalForm):
+    name = StringField(_l("Nom du moyen de paiement"), [required(), max_length(120)],
+                       description=_l("Par exemple : Virement bancaire, Orange Money, Wave."))
+    instructions = TextAreaField(
+        _l("Instructions pour le membre"), [required(), max_length(2000)],
+        description=_l("Numéro ou RIB, nom du bénéficiaire, référence à indiquer… Elles "
+                       "figurent sur les proformas."))
+    is_active = BooleanField(_l("Proposé aux membres"), default=True)

@@ -1,0 +1,208 @@
+"""The back-office queues (counts and the oldest wait, from one grouped query, carts left out)
+and the staff order search behind the list and the CSV export."""
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.staff import queues
+from portal.staff.queues import OrderFilters
+from tests.factories import make_order, make_user
+
+
+def waiting(order, **delta):
+    """The order entered its status `delta` ago."""
+    order.status_changed_at = utcnow() - timedelta(**delta)
+    db.session.commit()
+    return order
+
+
+def references(filters: OrderFilters, page: int = 1) -> list[str]:
+    return [order.reference for order in queues.order_page(filters, page).items]
+
+
+@pytest.fixture
+def awa(app_ctx):
+    return make_user("awa@example.com", full_name="Awa Koné")
+
+
+@pytest.fixture
+def binta(app_ctx):
+    return make_user("binta.diop@example.sn", full_name="Binta Diop", phone="+221771234567")
+
+
+# --- Queues -------------------------------------------------------------------------------
+
+def test_each_queue_counts_its_orders_and_knows_the_oldest_wait(awa):
+    waiting(make_order(awa, "submitted"), days=3)
+    waiting(make_order(awa, "submitted"), hours=2)
+    waiting(make_order(awa, "deposit_review"), hours=5)
+    waiting(make_order(awa, "balance_review"), days=2)
+    waiting(make_order(awa, "confirmed"), days=1)
+    waiting(make_order(awa, "purchased"), days=10)
+    waiting(make_order(awa, "in_transit"), days=4)
+    waiting(make_order(awa, "arrived"), hours=1)
+    for status in ("quoted", "completed", "cancelled", "draft"):  # in no queue
+        waiting(make_order(awa, status), days=30)
+    now = utcnow()
+
+    states = {state.queue.key: state for state in queues.queue_states()}
+
+    assert list(states) == ["a-chiffrer", "preuves", "a-acheter", "en-transit",
+                            "solde-attendu", "retrait"]
+    assert {key: state.count for key, state in states.items()} == {
+        "a-chiffrer": 2, "preuves": 2, "a-acheter": 1, "en-transit": 2, "solde-attendu": 1,
+        "retrait": 0}
+    waited = {key: round((now - state.oldest) / timedelta(hours=1))
+              for key, state in states.items() if state.oldest}
+    assert waited == {"a-chiffrer": 72, "preuves": 48, "a-acheter": 24, "en-transit": 240,
+                      "solde-attendu": 1}
+    assert states["retrait"].oldest is None
+
+
+def test_carts_are_never_counted(awa):
+    make_order(awa, "draft")
+    assert sum(state.count for state in queues.queue_states()) == 0
+
+
+def test_the_queues_come_from_one_query(awa):
+    for status in ("submitted", "deposit_review", "balance_review", "confirmed", "ready"):
+        make_order(awa, status)
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        queues.queue_states()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert "GROUP BY" in statements[0].upper()
+
+
+@pytest.mark.parametrize("key, statuses", [
+    ("a-chiffrer", ("submitted",)),
+    ("preuves", ("deposit_review", "balance_review")),
+    ("a-acheter", ("confirmed",)),
+    ("en-transit", ("purchased", "in_transit")),
+    ("solde-attendu", ("arrived",)),
+    ("retrait", ("ready",)),
+    ("completed", ("completed",)),
+])
+def test_a_queue_or_a_status_filter_lists_its_orders(awa, key, statuses):
+    made = {status: make_order(awa, status).reference
+            for status in ("draft", "submitted", "quoted", "deposit_review", "confirmed",
+                           "purchased", "in_transit", "arrived", "balance_review", "ready",
+                           "completed", "cancelled")}
+    assert sorted(references(OrderFilters(status=key))) == sorted(made[s] for s in statuses)
+
+
+@pytest.mark.parametrize("key", ["", "draft", "nonsense"])
+def test_no_filter_or_an_unknown_one_lists_every_order_but_carts(awa, key):
+    make_order(awa, "draft")
+    made = [make_order(awa, status).reference for status in ("submitted", "cancelled")]
+    assert sorted(references(OrderFilters(status=key))) == sorted(made)
+
+
+# --- Other filters ------------------------------------------------------------------------
+
+def test_the_newest_orders_come_first_unless_asked_otherwise(awa):
+    first, second, third = (make_order(awa) for _ in range(3))
+    for order, days in ((first, 3), (second, 1), (third, 2)):
+        order.submitted_at = utcnow() - timedelta(days=days)
+    waiting(first, hours=1)
+    waiting(second, days=5)
+    waiting(third, hours=3)
+    assert references(OrderFilters()) == [second.reference, third.reference, first.reference]
+    assert references(OrderFilters(sort="anciennes")) == [first.reference, third.reference,
+                                                          second.reference]
+    assert references(OrderFilters(sort="attente")) == [second.reference, third.reference,
+                                                        first.reference]
+
+
+def test_the_dates_filter_on_the_day_of_submission_both_days_included(awa):
+    made = {}
+    for day in (1, 2, 3, 4):
+        order = make_order(awa)
+        order.submitted_at = datetime(2026, 3, day, 23, 30)
+        made[day] = order.reference
+    db.session.commit()
+    assert sorted(references(OrderFilters(submitted_from=date(2026, 3, 2),
+                                          submitted_to=date(2026, 3, 3)))) == [made[2], made[3]]
+    assert sorted(references(OrderFilters(submitted_from=date(2026, 3, 4)))) == [made[4]]
+    assert sorted(references(OrderFilters(submitted_to=date(2026, 3, 1)))) == [made[1]]
+    assert references(OrderFilters(submitted_to=date.max)) != []  # no overflow
+
+
+def test_the_member_filter_keeps_one_members_orders(awa, binta):
+    mine = make_order(awa).reference
+    hers = make_order(binta).reference
+    assert references(OrderFilters(member_id=binta.id)) == [hers]
+    assert references(OrderFilters(member_id=awa.id)) == [mine]
+    assert references(OrderFilters(member_id=2**31 - 1)) == []
+
+
+# --- Free search --------------------------------------------------------------------------
+
+@pytest.fixture
+def two_orders(awa, binta):
+    mine = make_order(awa, items=2, reference="DEM-2026-00042")
+    mine.items[0].name = "Robe en lin"
+    mine.items[1].name = "Robe de soirée"
+    hers = make_order(binta, items=1, reference="DEM-2026-00107")
+    hers.items[0].name = "Casque audio 100% sans fil"
+    db.session.commit()
+    return mine.reference, hers.reference
+
+
+@pytest.mark.parametrize("text, found", [
+    ("dem-2026-00042", ["DEM-2026-00042"]),  # reference, any case
+    ("00107", ["DEM-2026-00107"]),
+    ("binta", ["DEM-2026-00107"]),  # member's name
+    ("Koné", ["DEM-2026-00042"]),
+    ("koné", ["DEM-2026-00042"]),
+    ("example.sn", ["DEM-2026-00107"]),  # e-mail
+    ("AWA@EXAMPLE", ["DEM-2026-00042"]),
+    ("robe", ["DEM-2026-00042"]),  # item name: two items match, the order once
+    ("casque AUDIO", ["DEM-2026-00107"]),
+    ("100%", ["DEM-2026-00107"]),  # % is a character, not a wildcard
+    ("100% sans", ["DEM-2026-00107"]),
+    ("0%", ["DEM-2026-00107"]),
+    ("%", ["DEM-2026-00107"]),
+    ("_", []),  # _ is a character too
+    ("DEM_2026", []),
+    ("  lin  ", ["DEM-2026-00042"]),
+    ("introuvable", []),
+])
+def test_the_search_looks_in_references_members_and_items(two_orders, text, found):
+    assert references(OrderFilters(text=text)) == found
+
+
+def test_the_search_and_the_filters_add_up(two_orders, binta):
+    assert references(OrderFilters(text="DEM", member_id=binta.id)) == ["DEM-2026-00107"]
+    assert references(OrderFilters(text="robe", status="preuves")) == []
+
+
+# --- Pages and export ---------------------------------------------------------------------
+
+def test_pages_hold_25_orders_and_count_them_all(awa):
+    for _ in range(27):
+        make_order(awa)
+    first = queues.order_page(OrderFilters(), 1)
+    assert (first.total, len(first.items), first.pages) == (27, 25, 2)
+    assert len(queues.order_page(OrderFilters(), 2).items) == 2
+    assert queues.order_page(OrderFilters(), 10_000).items == []
+
+
+def test_the_export_lists_every_matching_order_with_its_items(awa, binta):
+    for _ in range(30):
+        make_order(awa, items=2)
+    make_order(binta, items=3)
+    exported = queues.orders_for_export(OrderFilters(member_id=awa.id))
+    assert len(exported) == 30
+    assert {order.item_count for order in exported} == {2}
+    assert {order.user.email for order in exported} == {"awa@example.com"}
