@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup db demo translations extract-messages lint outbox clean
+.PHONY: run test setup db demo translations extract-messages lint outbox bench clean
 
 run: setup db demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -40,6 +40,10 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check portal tests migrations wsgi.py
+
+bench: setup
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(BIN)/python bench/pdf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

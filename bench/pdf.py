@@ -20,8 +20,9 @@ from babel.dates import format_date  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from portal import create_app, storage  # noqa: E402
+from portal.links import short_url  # noqa: E402
 from portal.money import format_money  # noqa: E402
-from portal.proforma.pdf import esc, proforma_totals, render_proforma, short_url  # noqa: E402
+from portal.proforma.pdf import esc, proforma_totals, render_proforma  # noqa: E402
 from tests.proforma.test_pdf import sample_snapshot  # noqa: E402
 
 RUNS, WARM_UPS, LINES = 30, 3, 30

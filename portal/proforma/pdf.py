@@ -18,9 +18,10 @@ snapshot is a plain dict:
       "customer": {"name": str, "email": str, "phone": str|None, "company_name": str|None,
                    "company_registration": str|None, "address": str|None},  # address: lines
       "delivery": {"mode": "pickup"|"home", "pickup_point": str|None},
-      "lines": [{"name", "url", "details"|None, "quantity": int, "unit_price": int,
-                 "total": int}],
-      "unavailable": [{"name", "url", "details"|None, "quantity": int, "reason": str}],
+      "lines": [{"item_id", "name", "url", "details"|None, "quantity": int, "unit_price": int,
+                 "total": int}],                # item_id is not shown
+      "unavailable": [{"item_id", "name", "url", "details"|None, "quantity": int,
+                       "reason": str}],
       "fees": [{"kind": "service"|"shipping"|"other", "label": str, "amount": int}],
       "subtotal": int, "fees_total": int, "total": int, "deposit": int, "balance": int,
       "deposit_percent": int|None,            # basis points when the deposit is a percentage
@@ -69,6 +70,7 @@ from reportlab.platypus import (
 )
 
 from portal import storage
+from portal.links import short_url
 from portal.money import format_money
 
 FONT = "DejaVuSans"
@@ -79,7 +81,6 @@ LEFT = 16 * mm                      # page edge to content, on both sides
 MARGIN = LEFT - 6                   # page edge to frame (SimpleDocTemplate pads its frame by 6)
 WIDTH = A4[0] - 2 * LEFT            # the usable width
 LOGO_BOX = (40 * mm, 18 * mm)       # the largest logo, aspect ratio kept
-URL_LIMIT = 50                      # characters of a link shown in the lines table
 
 ACCENT = colors.HexColor("#1f3a5f")
 MUTED = colors.HexColor("#5b6570")
@@ -123,6 +124,8 @@ def styles() -> dict[str, ParagraphStyle]:
                              textColor=colors.white),
         "th_right": ParagraphStyle("th_right", base, fontName=BOLD, fontSize=8, leading=10,
                                    textColor=colors.white, alignment=TA_RIGHT),
+        "th_center": ParagraphStyle("th_center", base, fontName=BOLD, fontSize=8, leading=10,
+                                    textColor=colors.white, alignment=TA_CENTER),
         "notice": ParagraphStyle("notice", base, fontName=BOLD, alignment=TA_CENTER,
                                  textColor=ACCENT),
     }
@@ -139,22 +142,9 @@ def esc(text) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
-def short_url(url: str, limit: int = URL_LIMIT) -> str:
-    """A link as shown on paper: no scheme, and host + "…" + tail when it is long."""
-    url = str(url or "").strip()
-    parts = urlsplit(url)
-    shown = url.split("://", 1)[1] if parts.scheme and parts.netloc else url
-    if len(shown) <= limit:
-        return shown
-    host = parts.netloc or shown[: limit // 2]
-    if len(host) > limit - 12:
-        return host[: limit - 1] + "…"
-    tail = shown[len(host):][-(limit - len(host) - 2):]
-    return f"{host}/…{tail}"
-
-
 def _link(url: str) -> str:
-    """The shortened link, clickable when it is an http(s) address."""
+    """The link shortened as on the order page (links.short_url), clickable when it is an
+    http(s) address."""
     shown = esc(short_url(url))
     if urlsplit(str(url or "")).scheme.lower() not in ("http", "https"):
         return shown
@@ -326,7 +316,7 @@ def _table_style(rows: int, amount_columns: int = 0) -> TableStyle:
 def _lines(doc: dict) -> Table:
     """The priced items: Article, Qté, Prix unitaire, Total (the header repeats on each page)."""
     amount = _amount_width(doc)
-    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th"),
+    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th_center"),
               _p(esc(_("Prix unitaire")), "th_right"), _p(esc(_("Total")), "th_right")]
     rows = [[_article(line), str(line["quantity"]), _money(doc, line["unit_price"]),
              _money(doc, line["total"])] for line in doc["lines"]]
@@ -342,7 +332,7 @@ def _unavailable(doc: dict) -> list:
     """Items the agency cannot buy, with their reasons; they are not in the totals."""
     if not doc.get("unavailable"):
         return []
-    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th"), _p(esc(_("Motif")), "th")]
+    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th_center"), _p(esc(_("Motif")), "th")]
     rows = [[_article(line), str(line["quantity"]), _p(esc(line.get("reason")))]
             for line in doc["unavailable"]]
     table = Table([header, *rows], colWidths=[WIDTH * 0.5, 12 * mm, WIDTH * 0.5 - 12 * mm],
@@ -386,8 +376,8 @@ def _totals(doc: dict, rows: list[tuple[str, int, bool]]) -> KeepTogether:
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
-    for index, (label, _value, strong) in enumerate(rows):
-        if strong:
+    for index, row in enumerate(rows):
+        if row[2]:
             commands += [("FONTNAME", (1, index), (1, index), BOLD),
                          ("BACKGROUND", (0, index), (-1, index), SHADE),
                          ("LINEABOVE", (0, index), (-1, index), 0.6, ACCENT)]

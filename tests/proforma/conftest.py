@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.clock import utcnow
+from portal import clock
 from portal.extensions import db
 from portal.staff.models import SETTINGS_DEFAULTS, AgencySettings, PaymentMethod
 from tests.factories import login, make_order, make_user
@@ -88,7 +88,7 @@ def stranger_client(app):
 
 
 def in_days(days: int) -> str:
-    return (utcnow().date() + timedelta(days=days)).isoformat()
+    return (clock.utcnow().date() + timedelta(days=days)).isoformat()
 
 
 def quote_fields(order, agency, prices=("12,50", "30", "99,99"), **overrides) -> dict:

@@ -1,4 +1,5 @@
 """Helpers of the order tests: read the cart and orders as plain values, fill the forms."""
+import html
 import re
 
 from sqlalchemy import select
@@ -83,3 +84,9 @@ def flat(text: str) -> str:
 
 def page_text(response) -> str:
     return flat(text_of(response))
+
+
+def words(response) -> str:
+    """The page's text without its markup, spaces flattened: what a reader sees, in a line."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
+    return flat(html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
