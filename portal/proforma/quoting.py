@@ -5,6 +5,7 @@ shows, renders the PDF, stores it, moves the order `submitted → quoted` (a rev
 status alone), and tells the member (in-app, and an e-mail with the PDF attached).
 Functions flush; views commit.
 """
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -87,9 +88,15 @@ def snapshot(order, given: QuoteInput, settings: AgencySettings,
 
 # --- Staff verbs ------------------------------------------------------------------------
 
+def render_for(order, content: dict) -> bytes:
+    """The PDF in the member's language (amounts and dates follow the agency's locale)."""
+    with force_locale(order.user.locale or "fr"):
+        return render_proforma(content)
+
+
 def preview_pdf(order, given: QuoteInput) -> bytes:
     """The PDF the member would receive, marked as a preview; nothing is saved."""
-    return render_proforma(snapshot(order, given, AgencySettings.get()))
+    return render_for(order, snapshot(order, given, AgencySettings.get()))
 
 
 def save_draft(order, fields: dict, actor) -> QuoteDraft:
@@ -122,7 +129,7 @@ def issue_proforma(order, given: QuoteInput, actor) -> Proforma:
         previous.status = ProformaStatus.SUPERSEDED.value
     db.session.add(proforma)
     db.session.flush()
-    proforma.pdf_key = storage.save(render_proforma(content), "proformas", "pdf")
+    proforma.pdf_key = storage.save(render_for(order, content), "proformas", "pdf")
     _forget_draft(order)
     if order.status == Status.SUBMITTED.value:
         workflow.advance(order, Status.QUOTED, actor, proforma=proforma, announce=False)

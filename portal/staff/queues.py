@@ -112,11 +112,11 @@ def filtered_orders(filters: OrderFilters) -> Select:
     text = filters.text.replace("\x00", "").strip()[:MAX_SEARCH]
     if text:
         query = query.where(or_(
-            Order.reference.icontains(text, autoescape=True),
-            User.full_name.icontains(text, autoescape=True),
-            User.email.icontains(text, autoescape=True),
+            Order.reference.icontains(text, autoescape=False),
+            User.full_name.icontains(text, autoescape=False),
+            User.email.icontains(text, autoescape=False),
             exists().where(OrderItem.order_id == Order.id,
-                           OrderItem.name.icontains(text, autoescape=True)),
+                           OrderItem.name.icontains(text, autoescape=False)),
         ))
     if filters.sort == "anciennes":
         order_by = (Order.submitted_at.asc(), Order.id.asc())
@@ -129,7 +129,7 @@ def filtered_orders(filters: OrderFilters) -> Select:
 
 def _with_item_ids(query: Select) -> Select:
     # Only the ids of the items: enough for `order.item_count`, one query for the whole page.
-    return query
+    return query.options(selectinload(Order.items).load_only(OrderItem.id))
 
 
 def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):

@@ -67,7 +67,17 @@ def live_server(app):
 def phone(browser, live_server):
     """A page in a phone-sized browser context, French like the members."""
     context = browser.new_context(viewport=PHONE, base_url=live_server, locale="fr-FR",
-                                  is_mobile=True, has_touch=True)
+                                  is_mobile=True, has_touch=True, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """A page in a desktop-sized browser context: staff work at a desk."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server,
+                                  locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     yield page
     context.close()

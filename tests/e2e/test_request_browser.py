@@ -1,7 +1,14 @@
-"""On a phone: a member fills the cart, edits and removes items, and sends the request."""
-from playwright.sync_api import expect
+"""On a phone: a member fills the cart, edits and removes items, and sends the request; at a
+desk, staff price it and issue the proforma; the member reads it and downloads the PDF."""
+import re
 
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from portal.extensions import db
+from portal.staff.models import PaymentMethod
 from tests.factories import PASSWORD, make_address, make_pickup_point, make_terms, make_user
+from tests.proforma.conftest import set_agency
 
 ITEMS = [
     ("Baskets en toile", "https://www.zara.com/fr/baskets-123.html", "2", "Taille 42, blanc"),
@@ -17,12 +24,18 @@ def log_in(page, email):
     page.get_by_role("button", name="Se connecter").click()
 
 
-def test_a_member_fills_the_cart_and_sends_a_request_on_a_phone(app, phone, shots):
+def test_a_member_sends_a_request_and_staff_issue_the_proforma(app, phone, desktop, shots,
+                                                               tmp_path):
     with app.app_context():
         member = make_user("mariam@example.com", full_name="Mariam Touré")
+        make_user("moussa@agence.example", role="staff", full_name="Moussa Traoré")
         make_address(member, label="Maison")
         make_terms("1. Objet.\n2. Acompte.")
         make_pickup_point("Agence Plateau")
+        set_agency(currency="XOF", locale="fr_CI", service_fee_bp=1000,
+                   service_fee_minimum=2000)
+        db.session.add(PaymentMethod(name="Orange Money", instructions="Envoyez au 07 00 00 00 01"))
+        db.session.commit()
     page = phone
     log_in(page, "mariam@example.com")
     page.goto("/panier")
@@ -63,3 +76,45 @@ def test_a_member_fills_the_cart_and_sends_a_request_on_a_phone(app, phone, shot
     expect(card).to_contain_text("2 articles")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shots(page, "dashboard")
+
+    reference = card.inner_text().split()[0]
+    staff_prices_the_request(desktop, reference, shots)
+    member_reads_the_proforma(page, reference, shots, tmp_path)
+
+
+def staff_prices_the_request(page, reference, shots):
+    log_in(page, "moussa@agence.example")
+    page.goto(f"/equipe/commandes?q={reference}")
+    page.get_by_role("link", name=reference).first.click()
+    page.get_by_role("link", name="Établir la proforma").click()
+    page.get_by_label("Prix unitaire — Baskets en toile").fill("15 000")
+    page.get_by_label("Prix unitaire — Sac à dos 20 L").fill("9 500")
+    page.get_by_label("Transport international estimé").fill("12 000")
+    totals = page.get_by_test_id("quote-totals")
+    # 2 × 15 000 + 3 × 9 500 = 58 500; fee 10 % = 5 850; total 76 350; deposit 50 % = 38 175
+    expect(totals.locator('[data-total="total"]')).to_have_text(re.compile(r"76\s350\sF\sCFA"))
+    expect(totals.locator('[data-total="deposit"]')).to_have_text(re.compile(r"38\s175"))
+    shots(page, "staff-quote-editor")
+    page.get_by_role("button", name="Émettre la proforma").click()
+    expect(page.get_by_text("est émise et envoyée à Mariam Touré")).to_be_visible()
+    expect(page.get_by_test_id("documents")).to_contain_text("Proforma PF-")
+    shots(page, "staff-order-quoted")
+
+
+def member_reads_the_proforma(page, reference, shots, tmp_path):
+    page.goto("/commandes")
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_test_id("next-step")).to_contain_text("Votre proforma est prête")
+    page.get_by_role("link", name="Voir la proforma").click()
+    expect(page.get_by_test_id("proforma-totals")).to_contain_text("76")
+    expect(page.get_by_test_id("proforma-state")).to_have_text("En vigueur")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shots(page, "member-proforma")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le PDF").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    text = " ".join(p.extract_text() for p in PdfReader(str(path)).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert reference in text and "Baskets en toile" in text and "Mariam Touré" in text
+    assert "76 350 F CFA" in text and "38 175 F CFA" in text
