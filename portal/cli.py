@@ -1,4 +1,6 @@
 """Command-line tools: `flask users …`, `flask outbox work`, `flask demo`."""
+from datetime import timedelta
+
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
@@ -11,7 +13,20 @@ from portal.members import accounts
 from portal.members.models import Address, User
 from portal.members.passwords import password_problem
 from portal.messaging import outbox
+from portal.proforma.forms import QuoteInput
+from portal.proforma.quoting import issue_proforma
+from portal.proforma.totals import Deposit, Fee, Line, Quote
+from portal.requests import ordering
 from portal.staff import agency
+from portal.staff.models import (
+    SETTINGS_DEFAULTS,
+    AgencySettings,
+    PaymentMethod,
+    TermsVersion,
+    active_payment_methods,
+    active_pickup_points,
+    agency_today,
+)
 
 users = AppGroup("users", help="Manage accounts.")
 outbox_cli = AppGroup("outbox", help="Deliver queued messages.")
@@ -70,6 +85,9 @@ def demo():
             db.session.add(demo_user(email, name, role, password))
         add_demo_agency(db.session.scalar(select(User).where(User.role == "admin")))
         db.session.commit()
+        add_demo_requests()
+        db.session.commit()
+        outbox.deliver_due(100)  # the demo's mail, written as .eml files in development
     click.echo("Demo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:
         click.echo(f"  {role:<7} {email:<26} {password}")
@@ -102,8 +120,40 @@ DEMO_TERMS = """1. Objet. L'agence achète pour vous, en votre nom, les articles
 5. Retrait. Les articles sont gardés 30 jours au point de retrait choisi."""
 
 
+DEMO_SETTINGS = {
+    "company_name": "Achats Sans Frontières SARL", "currency": "XOF", "locale": "fr_CI",
+    "timezone": "Africa/Abidjan", "company_address": "Avenue Chardy, immeuble Alpha 2000\n"
+    "01 BP 1234 Abidjan 01, Côte d'Ivoire", "company_phone": "+2252720212223",
+    "company_whatsapp": "+2250700000001", "company_email": "contact@demo.example.com",
+    "rccm": "CI-ABJ-2024-B-12345", "vat_number": "CI 1234567 A",
+    "legal_mentions": "SARL au capital de 1 000 000 F CFA. Les prix des articles sont ceux "
+                      "des marchands au jour de la proforma.",
+    "service_fee_bp": 1000, "service_fee_minimum": 2000, "deposit_bp": 5000,
+    "proforma_validity_days": 7, "transport_rate_per_kg": 6500,
+    "staff_notification_email": "equipe@demo.example.com",
+}
+DEMO_PAYMENT_METHODS = [
+    ("Orange Money", "Envoyez le montant au 07 00 00 00 01 (Achats Sans Frontières) en "
+                     "indiquant la référence de votre demande."),
+    ("Wave", "Paiement Wave au 07 00 00 00 02, avec la référence de votre demande."),
+    ("Virement bancaire", "Banque Atlantique Côte d'Ivoire\nIBAN CI93 CI00 0101 0000 1234 5678 "
+                          "9012\nBIC ATCICIAB\nLibellé : la référence de votre demande"),
+    ("Espèces à l'agence", "Agence Plateau, du lundi au vendredi de 9 h à 18 h."),
+]
+DEMO_REQUESTS = [
+    [("Robe portefeuille en lin", "https://www.zara.com/fr/robe-lin-p0123.html", 1, "Taille M"),
+     ("Baskets en toile", "https://www.zara.com/fr/baskets-p0456.html", 2, "42, blanc")],
+    [("Sac à dos 20 L", "https://www.decathlon.fr/p/sac-a-dos-20l", 1, "Bleu"),
+     ("Gourde isotherme 0,5 L", "https://www.decathlon.fr/p/gourde-05l", 2, None)],
+]
+
+
 def add_demo_agency(admin: User) -> None:
-    """Partner shops, pickup points and a first version of the terms."""
+    """Agency settings, payment methods, partner shops, pickup points and the terms."""
+    settings = AgencySettings(id=1, **(SETTINGS_DEFAULTS | DEMO_SETTINGS))
+    db.session.add(settings)
+    for position, (name, instructions) in enumerate(DEMO_PAYMENT_METHODS, start=1):
+        db.session.add(PaymentMethod(name=name, instructions=instructions, position=position))
     for position, (name, url, country, text) in enumerate(DEMO_SHOPS, start=1):
         agency.save_shop(None, name=name, url=url, country=country, description=text,
                          is_visible=True).position = position
@@ -117,3 +167,25 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(demo)
+
+
+def add_demo_requests() -> None:
+    """Two requests of the demo member: one waiting for its quote, one quoted."""
+    member = db.session.scalar(select(User).where(User.role == "member"))
+    staff = db.session.scalar(select(User).where(User.role == "staff"))
+    orders = []
+    for items in DEMO_REQUESTS:
+        for name, url, quantity, details in items:
+            ordering.add_item(member, name, url, quantity, details)
+        orders.append(ordering.submit_request(
+            member, member.default_address, "pickup", active_pickup_points()[0],
+            TermsVersion.current()))
+    quote = Quote([Line(i.name, i.url, i.quantity, 9500 * (n + 1), None, i.details, i.id)
+                   for n, i in enumerate(orders[1].items)],
+                  [Fee("service", "Frais de service", 2850), Fee("shipping",
+                                                                  "Transport international estimé",
+                                                                  12000)],
+                  Deposit("percent", 5000))
+    methods = [method.id for method in active_payment_methods()]
+    valid_until = agency_today() + timedelta(days=7)
+    issue_proforma(orders[1], QuoteInput(quote, valid_until, methods, None, False), staff)

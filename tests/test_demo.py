@@ -34,3 +34,19 @@ def test_demo_data_is_refused_in_production(app, runner, monkeypatch):
     assert result.exit_code != 0
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_the_demo_agency_has_settings_payment_methods_and_requests_to_price(app, runner):
+    from portal.proforma.models import Proforma
+    from portal.requests.models import Order
+    from portal.staff.models import AgencySettings, active_payment_methods
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        settings = AgencySettings.get()
+        assert (settings.currency, settings.timezone) == ("XOF", "Africa/Abidjan")
+        assert len(active_payment_methods()) == 4
+        statuses = db.session.scalars(select(Order.status).order_by(Order.id)).all()
+        assert statuses == ["submitted", "quoted"]
+        [proforma] = db.session.scalars(select(Proforma)).all()
+        assert proforma.pdf_key and proforma.total == proforma.subtotal + proforma.fees_total

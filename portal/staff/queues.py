@@ -112,11 +112,11 @@ def filtered_orders(filters: OrderFilters) -> Select:
     text = filters.text.replace("\x00", "").strip()[:MAX_SEARCH]
     if text:
         query = query.where(or_(
-            Order.reference.icontains(text, autoescape=False),
-            User.full_name.icontains(text, autoescape=False),
-            User.email.icontains(text, autoescape=False),
+            Order.reference.icontains(text, autoescape=True),
+            User.full_name.icontains(text, autoescape=True),
+            User.email.icontains(text, autoescape=True),
             exists().where(OrderItem.order_id == Order.id,
-                           OrderItem.name.icontains(text, autoescape=False)),
+                           OrderItem.name.icontains(text, autoescape=True)),
         ))
     if filters.sort == "anciennes":
         order_by = (Order.submitted_at.asc(), Order.id.asc())
