@@ -28,6 +28,15 @@ def select_locale() -> str:
     return "fr"
 
 
+def select_timezone() -> str | None:
+    """The agency's time zone (settings), else PORTAL_TIMEZONE."""
+    from portal.extensions import db
+    from portal.staff.models import AgencySettings
+
+    stored = db.session.get(AgencySettings, 1)
+    return stored.timezone if stored is not None else None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     load_dotenv(os.path.join(ROOT, ".env"))
     app = Flask(__name__, template_folder=os.path.join(ROOT, "templates"),
@@ -57,7 +66,7 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     bootstrap.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
