@@ -73,6 +73,7 @@ class QuoteInput:
     payment_method_ids: list[int]
     message: str | None
     service_fee_auto: bool
+    base_version: int = 0
 
 
 def _leaves(fields):
@@ -98,6 +99,7 @@ def _clear_errors(form) -> None:
 
 
 class QuoteForm(PortalForm):
+    base_version = HiddenField()  # the version being revised when the editor opened (0: none)
     lines = FieldList(FormField(QuoteLineForm))
     service_fee = StringField(_l("Frais de service"), [max_length(20)])
     shipping = StringField(_l("Transport international estimé"), [max_length(20)])
@@ -183,6 +185,10 @@ class QuoteForm(PortalForm):
             sub.amount.errors.append(_l("Indiquez le montant de ces frais."))
         return [Fee("other", sub.label.data, amount)] if amount and sub.label.data else []
 
+    def _base_version(self) -> int:
+        value = self.base_version.data or "0"
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else -1
+
     def _deposit(self) -> Deposit:
         if self.deposit_mode.data == "amount":
             return Deposit("amount", self._amount(self.deposit_amount,
@@ -201,7 +207,8 @@ class QuoteForm(PortalForm):
         fees, auto = self._fees(subtotal)
         quote = Quote(lines, fees, self._deposit())
         result = QuoteInput(quote, self.valid_until.data or self.today,
-                            list(self.payment_methods.data or []), self.message.data or None, auto)
+                            list(self.payment_methods.data or []), self.message.data or None, auto,
+                            self._base_version())
         if quiet:
             _clear_errors(self)
         return result
@@ -247,7 +254,7 @@ def initial_data(order, settings, methods, today: date, proforma=None) -> dict:
     lines = [{"item_id": str(item.id), "unavailable": False, "reason": "",
               "unit_price": amount_input(item.seen_price, currency)
               if item.seen_currency == currency else ""} for item in order.items]
-    return {"lines": lines, "deposit_mode": "percent",
+    return {"base_version": "0", "lines": lines, "deposit_mode": "percent",
             "deposit_percent": percent_input(settings.deposit_bp),
             "valid_until": today + timedelta(days=settings.proforma_validity_days),
             "payment_methods": [m.id for m in methods]}
@@ -269,6 +276,7 @@ def _from_proforma(order, proforma, methods, today: date) -> dict:
     names = {m["name"] for m in content["payment_methods"]}
     percent = content.get("deposit_percent")
     return {
+        "base_version": str(proforma.version),
         "lines": lines,
         "service_fee": amount_input(fees["service"]["amount"], currency)
         if "service" in fees else "0",
@@ -285,7 +293,7 @@ def _from_proforma(order, proforma, methods, today: date) -> dict:
 
 
 # The editor's field names: what a saved draft may keep of a posted form.
-DRAFT_FIELD = re.compile(r"lines-\d{1,2}-(item_id|unit_price|unavailable|reason)|"
+DRAFT_FIELD = re.compile(r"base_version|lines-\d{1,2}-(item_id|unit_price|unavailable|reason)|"
                          r"other_fees-\d-(label|amount)|service_fee|shipping|deposit_mode|"
                          r"deposit_percent|deposit_amount|valid_until|payment_methods|message")
 

@@ -121,6 +121,9 @@ def issue_proforma(order, given: QuoteInput, actor) -> Proforma:
         raise WorkflowError(_l("Cette commande ne peut plus recevoir de proforma."))
     settings = AgencySettings.get()
     previous = order.current_proforma
+    if given.base_version != (previous.version if previous else 0):
+        raise WorkflowError(_l("Une autre personne vient d'émettre une proforma pour cette "
+                               "commande. Rechargez la page pour partir de sa version."))
     number = previous.number if previous else numbering.next_reference("PF")
     version = previous.version + 1 if previous else 1
     content = snapshot(order, given, settings, number, version)

@@ -93,7 +93,7 @@ def in_days(days: int) -> str:
 
 def quote_fields(order, agency, prices=("12,50", "30", "99,99"), **overrides) -> dict:
     """The editor's form filled like a person would: one price per line (None: unavailable)."""
-    data = {"service_fee": "", "shipping": "15", "deposit_mode": "percent",
+    data = {"base_version": "0", "service_fee": "", "shipping": "15", "deposit_mode": "percent",
             "deposit_percent": "50", "deposit_amount": "", "valid_until": in_days(7),
             "payment_methods": [str(agency.bank), str(agency.wave)],
             "message": "Livraison estimée sous 3 semaines."}

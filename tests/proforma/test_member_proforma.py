@@ -55,7 +55,7 @@ def test_the_member_downloads_the_pdf(app, member_client, quoted):
 def test_a_superseded_version_stays_readable_and_is_marked(app, member_client, staff_client,
                                                            quoted, agency):
     staff_client.post_form(EDITOR.format(quoted.id),
-                           quote_fields(quoted, agency, prices=("10", "30", "99,99")))
+                           quote_fields(quoted, agency, prices=("10", "30", "99,99"), base_version="1"))
     old = page_text(member_client.get(f"/commandes/{quoted.id}/proforma/v1"))
     assert "Remplacée par une version plus récente" in old and "Voir la version en vigueur" in old
     current = page_text(member_client.get(f"/commandes/{quoted.id}/proforma"))
@@ -81,7 +81,7 @@ def test_past_its_validity_the_proforma_is_expired_and_cannot_be_paid(app, membe
 def test_a_new_version_makes_an_expired_proforma_payable_again(app, member_client, staff_client,
                                                                quoted, agency, monkeypatch):
     move_clock(monkeypatch, days=8)
-    staff_client.post_form(EDITOR.format(quoted.id), quote_fields(quoted, agency))
+    staff_client.post_form(EDITOR.format(quoted.id), quote_fields(quoted, agency, base_version="1"))
     page = page_text(member_client.get(f"/commandes/{quoted.id}/proforma"))
     assert "En vigueur" in page and "version 2" in page
 

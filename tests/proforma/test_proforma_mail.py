@@ -26,9 +26,9 @@ def test_the_member_receives_the_proforma_mail_with_the_pdf_attached(app, smtp, 
 
 def test_a_revision_mail_says_it_replaces_the_previous_version(app, smtp, staff_client,
                                                                request_order, agency):
-    for _ in range(2):
+    for base in ("0", "1"):
         staff_client.post_form(f"/equipe/commandes/{request_order.id}/proforma",
-                               quote_fields(request_order, agency))
+                               quote_fields(request_order, agency, base_version=base))
     first, second = smtp.to(MEMBER)
     assert "révisée (version 2)" in second["Subject"]
     body = second.get_body(preferencelist=("plain",)).get_content()

@@ -7,12 +7,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from portal import storage
+from portal import clock, storage
 from portal.extensions import db
 from portal.messaging.models import Notification, OutboxMessage
 from portal.proforma.models import Proforma, QuoteDraft
 from portal.requests.models import Order
 from tests.proforma.conftest import MEMBER, quote_fields
+from tests.test_workflow import postgres_only
 from tests.requests.helpers import flat, page_text
 
 EDITOR = "/equipe/commandes/{}/proforma"
@@ -31,8 +32,9 @@ def status_of(app, order_id) -> str:
         return db.session.get(Order, order_id).status
 
 
-def issue(client, order, agency, **overrides):
-    return client.post_form(EDITOR.format(order.id), quote_fields(order, agency, **overrides))
+def issue(client, order, agency, follow_redirects=False, **overrides):
+    return client.post_form(EDITOR.format(order.id), quote_fields(order, agency, **overrides),
+                            follow_redirects=follow_redirects)
 
 
 def test_the_editor_lists_each_line_with_defaults_from_the_settings(
@@ -80,7 +82,7 @@ def test_a_revision_is_the_next_version_of_the_same_number_and_supersedes_the_fi
     issue(staff_client, request_order, agency)
     page = page_text(staff_client.get(EDITOR.format(request_order.id)))
     assert "Vous préparez la version 2" in page
-    assert issue(staff_client, request_order, agency,
+    assert issue(staff_client, request_order, agency, base_version="1",
                  prices=("12,50", None, "99,99")).status_code == 302
     first, second = proformas(app, request_order.id)
     assert (first.number, first.version, first.status) == (second.number, 1, "superseded")
@@ -90,6 +92,46 @@ def test_a_revision_is_the_next_version_of_the_same_number_and_supersedes_the_fi
     assert status_of(app, request_order.id) == "quoted"
     assert len(outbox.to(MEMBER, "proforma_issued")) == 2
     assert first.pdf_key != second.pdf_key
+
+
+@pytest.mark.parametrize("base", ["0", "2", "abc", "9" * 40])
+def test_issuing_from_a_stale_editor_is_refused(app, staff_client, request_order, agency, base):
+    """Two staff opened the editor; the first issued version 1: the second must not
+    silently replace it."""
+    issue(staff_client, request_order, agency)
+    response = issue(staff_client, request_order, agency, base_version=base,
+                     follow_redirects=True)
+    assert "Une autre personne vient d'émettre une proforma" in page_text(response)
+    assert [p.version for p in proformas(app, request_order.id)] == [1]
+
+
+@postgres_only
+def test_two_staff_issuing_at_once_make_one_proforma(app, request_order, agency):
+    from portal.members.models import User
+    from portal.proforma.forms import QuoteInput
+    from portal.proforma.quoting import issue_proforma
+    from portal.proforma.totals import Deposit, Line, Quote
+    from tests.factories import make_user
+    from tests.test_workflow import in_threads
+
+    with app.app_context():
+        staff_ids = [make_user(f"staff{n}@agence.example", role="staff").id for n in range(2)]
+
+    def work(index, barrier):
+        order = db.session.get(Order, request_order.id)
+        actor = db.session.get(User, staff_ids[index])
+        quote = Quote([Line(i.name, i.url, i.quantity, 1000, item_id=i.id) for i in order.items],
+                      [], Deposit("percent", 5000))
+        given = QuoteInput(quote, clock.utcnow().date(), [agency.bank], None, True, 0)
+        barrier.wait()
+        issue_proforma(order, given, actor)
+        db.session.commit()
+        return "issued"
+
+    results = in_threads(app, 2, work)
+    assert results.count("issued") == 1, results
+    assert [p.version for p in proformas(app, request_order.id)] == [1]
+    assert status_of(app, request_order.id) == "quoted"
 
 
 def test_numbers_follow_each_other_across_orders(app, staff_client, request_order, agency):
