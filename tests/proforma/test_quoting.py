@@ -13,8 +13,8 @@ from portal.messaging.models import Notification, OutboxMessage
 from portal.proforma.models import Proforma, QuoteDraft
 from portal.requests.models import Order
 from tests.proforma.conftest import MEMBER, quote_fields
-from tests.test_workflow import postgres_only
 from tests.requests.helpers import flat, page_text
+from tests.test_workflow import postgres_only
 
 EDITOR = "/equipe/commandes/{}/proforma"
 
