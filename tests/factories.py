@@ -85,3 +85,21 @@ def make_order(user: User, status: str = "submitted", items: int = 1, reference:
     db.session.add(order)
     db.session.commit()
     return order
+
+
+def make_proforma(order, total: int = 10000, valid_days: int = 7, version: int = 1):
+    """A proforma issued for `order` (test set-up only: real ones come from the editor)."""
+    from datetime import timedelta
+
+    from portal.proforma.models import Proforma
+
+    deposit = total // 2
+    proforma = Proforma(order=order, number=f"PF-2026-{order.id:05d}", version=version,
+                        currency="EUR", subtotal=total, fees_total=0, total=total,
+                        deposit_due=deposit, balance_due=total - deposit,
+                        valid_until=utcnow().date() + timedelta(days=valid_days),
+                        content={"lines": [], "unavailable": [], "fees": [],
+                                 "payment_methods": []})
+    db.session.add(proforma)
+    db.session.commit()
+    return proforma

@@ -24,7 +24,7 @@ from portal.messaging.models import Notification, OutboxMessage
 from portal.requests import ordering
 from portal.requests.models import Order, StatusChange
 from portal.workflow import MOVES, Status, WorkflowError, advance, can_move
-from tests.factories import make_order, make_user
+from tests.factories import make_order, make_proforma, make_user
 
 S = Status
 ROLES = ("member", "staff", "admin")
@@ -117,6 +117,8 @@ def order_in(owner, status: Status) -> Order:
     """An order in `status`; a cart is made ready to send, as `submit_request` does before
     asking the workflow (reference taken, no longer the member's cart)."""
     order = make_order(owner, status=status.value)
+    if status is S.QUOTED:
+        make_proforma(order)  # the deposit is paid against a proforma in force
     if status is S.DRAFT:
         order.reference = "DEM-2026-00777"
         order.cart_owner_id = None
@@ -342,8 +344,10 @@ def test_nothing_but_the_workflow_writes_an_order_status():
     writes = status_writes()
     assert any(w.startswith("portal/workflow.py:") and "order.status =" in w for w in writes)
     outbox_own = re.compile(r"row\.status\s*=|status=OutboxStatus\.")
+    proforma_own = re.compile(r"status\s*=\s*ProformaStatus\.")  # a document's, not the order's
     others = [w for w in writes if not w.startswith("portal/workflow.py:")
-              and not (w.startswith("portal/messaging/outbox.py:") and outbox_own.search(w))]
+              and not (w.startswith("portal/messaging/outbox.py:") and outbox_own.search(w))
+              and not (w.startswith("portal/proforma/") and proforma_own.search(w))]
     assert others == []
 
 

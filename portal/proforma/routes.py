@@ -46,6 +46,15 @@ def proforma_of(order: Order, version: int) -> Proforma:
     return found
 
 
+def pdf_response(data: bytes, filename: str, disposition: str):
+    """A PDF for the person asking only: never cached by a shared cache."""
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- Staff: the quote editor ----------------------------------------------------------------
 
 def quotable_order(order_id: int) -> Order:
@@ -116,11 +125,8 @@ def preview_quote(order_id: int):
     form = quote_form(order, request.form)
     if not form.validate():
         return render_editor(order, form, 422)
-    response = make_response(quoting.preview_pdf(order, form.result))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="apercu-{order.reference}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(quoting.preview_pdf(order, form.result),
+                        f"apercu-{order.reference}.pdf", "inline")
 
 
 @bp.route("/equipe/commandes/<int:order_id>/proforma/totaux", methods=["POST"])
@@ -177,11 +183,7 @@ def download(order_id: int, version: int):
     proforma = proforma_of(viewable_order(order_id), version)
     if not proforma.pdf_key:
         abort(404)
-    response = make_response(storage.read(proforma.pdf_key))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{proforma.filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(storage.read(proforma.pdf_key), proforma.filename, "attachment")
 
 
 @bp.route("/commandes/<int:order_id>/proforma/modification", methods=["POST"])

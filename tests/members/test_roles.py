@@ -30,9 +30,22 @@ STAFF_PAGES = [
     ("get", "/equipe/points-de-retrait"),
     ("get", "/equipe/points-de-retrait/{id}"),
     ("get", "/equipe/conditions-generales"),
+    ("get", "/equipe/commandes"),
+    ("get", "/equipe/commandes.csv"),
+    ("get", "/equipe/commandes/{id}"),
+    ("post", "/equipe/commandes/{id}/notes"),
+    ("post", "/equipe/commandes/{id}/annuler"),
+    ("get", "/equipe/parametres"),
+    ("file", "/equipe/parametres/logo"),  # a 404 until a logo is uploaded
+    ("get", "/equipe/moyens-de-paiement"),
+    ("get", "/equipe/moyens-de-paiement/{id}"),
+    ("post", "/equipe/moyens-de-paiement/{id}/deplacer/{direction}"),
+    ("post", "/equipe/moyens-de-paiement/{id}/activation"),
 ]
 ADMIN_ONLY = {"/equipe/comptes-equipe", "/equipe/points-de-retrait",
-              "/equipe/points-de-retrait/{id}", "/equipe/conditions-generales"}
+              "/equipe/points-de-retrait/{id}", "/equipe/conditions-generales",
+              "/equipe/parametres", "/equipe/moyens-de-paiement",
+              "/equipe/moyens-de-paiement/{id}"}
 MEMBER_PAGES = ["/compte", "/compte/profil", "/compte/mot-de-passe", "/compte/e-mail",
                 "/compte/adresses", "/compte/adresses/nouvelle", "/notifications"]
 NEW_STAFF_PASSWORD = "Le-marche-de-Treichville-7"
@@ -40,7 +53,7 @@ NEW_STAFF_PASSWORD = "Le-marche-de-Treichville-7"
 
 def visit(client, method: str, url: str):
     url = url.format(id=1, direction="haut")
-    return client.get(url) if method == "get" else client.post_form(url)
+    return client.get(url) if method in ("get", "file") else client.post_form(url)
 
 
 @pytest.fixture
