@@ -67,3 +67,25 @@ def amount_input(minor: int | None, currency: str) -> str:
     if minor is None:
         return ""
     return str(to_major(minor, currency)).replace(".", ",")
+
+
+_PERCENT = re.compile(r"[0-9]{1,3}([.,][0-9]{1,2})?")
+
+
+def parse_percent(text: str) -> int:
+    """ "10" -> 1000, "7,5" -> 750, "12.25 %" -> 1225 (basis points); ValueError past 100 %."""
+    cleaned = "".join(str(text or "").split()).removesuffix("%")
+    if not _PERCENT.fullmatch(cleaned):
+        raise ValueError(text)
+    basis_points = int(Decimal(cleaned.replace(",", ".")) * 100)
+    if basis_points > 10_000:
+        raise ValueError(text)
+    return basis_points
+
+
+def percent_input(basis_points: int | None) -> str:
+    """1000 -> "10", 750 -> "7,5": basis points as a person would type them back."""
+    if basis_points is None:
+        return ""
+    whole, rest = divmod(basis_points, 100)
+    return f"{whole},{rest:02d}".rstrip("0").rstrip(",") if rest else str(whole)

@@ -21,25 +21,13 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import PortalForm, max_length, optional, required
-from portal.money import amount_input, format_money, parse_amount
+from portal.money import amount_input, format_money, parse_amount, parse_percent, percent_input
 from portal.proforma.totals import Deposit, Fee, Line, Quote, service_fee
 
 MESSAGE_MAX = 2000
 REASON_MAX = 200
 OTHER_FEES = 3
 MAX_VALIDITY_DAYS = 365
-
-
-def parse_percent(text: str) -> int:
-    """ "50", "7,5" -> basis points (5000, 750); ValueError outside 0–100 or past 2 decimals."""
-    minor = parse_amount(text, "EUR")  # two decimals, digits only: the same rule as a price
-    if minor > 100 * 100:
-        raise ValueError(text)
-    return minor
-
-
-def percent_input(basis_points: int) -> str:
-    return amount_input(basis_points, "EUR").removesuffix(",00")
 
 
 class SubForm(PortalForm):

@@ -28,21 +28,32 @@ def save_shop(shop: PartnerShop | None, logo_png: bytes | None = None,
         db.session.add(shop)
     for name in SHOP_FIELDS:
         setattr(shop, name, values.get(name) if values.get(name) != "" else None)
-    if logo_png or remove_logo:
-        storage.delete(shop.logo_key)
-        shop.logo_key = storage.save(logo_png, "logos", "png") if logo_png else None
+    shop.logo_key = replace_logo(shop.logo_key, logo_png, remove_logo)
     db.session.flush()
     return shop
 
 
+def replace_logo(key: str | None, logo_png: bytes | None, remove: bool) -> str | None:
+    """Store a new (cleaned) logo in place of the one under `key`; return the key to keep."""
+    if not (logo_png or remove):
+        return key
+    storage.delete(key)
+    return storage.save(logo_png, "logos", "png") if logo_png else None
+
+
 def move_shop(shop: PartnerShop, step: int) -> None:
     """Move a shop one place up (step=-1) or down (step=1) in the members' page."""
-    shops = ordered_shops()
-    index = shops.index(shop)
+    reorder(ordered_shops(), shop, step)
+
+
+def reorder(rows: list, row, step: int) -> None:
+    """Move `row` one place up (step=-1) or down (step=1) among `rows` (which have a
+    `position`), numbering them all again from 1."""
+    index = rows.index(row)
     target = index + step
-    if 0 <= target < len(shops):
-        shops[index], shops[target] = shops[target], shops[index]
-    for position, each in enumerate(shops, start=1):
+    if 0 <= target < len(rows):
+        rows[index], rows[target] = rows[target], rows[index]
+    for position, each in enumerate(rows, start=1):
         each.position = position
     db.session.flush()
 

@@ -17,7 +17,26 @@ from portal.staff.queues import LISTED, MAX_SEARCH, QUEUES, OrderFilters
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
-class ShopForm(PortalForm):
+class LogoUpload:
+    """A form with a `logo` file field: keeps a cleaned PNG of it in `logo_png`."""
+
+    logo_png: bytes | None = None
+
+    def validate_logo(self, field):
+        self.logo_png = None
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        data = upload.read(LOGO_MAX_BYTES + 1)
+        if len(data) > LOGO_MAX_BYTES:
+            raise ValidationError(_l("Le logo dépasse 2 Mo."))
+        try:
+            self.logo_png = clean_logo(data)
+        except NotAnImage as error:
+            raise ValidationError(_l("Ce fichier n'est pas une image lisible.")) from error
+
+
+class ShopForm(LogoUpload, PortalForm):
     name = StringField(_l("Nom de la boutique"), [required(), max_length(120)])
     url = StringField(_l("Adresse du site"), [required(), max_length(2048), web_address])
     country = SelectField(_l("Pays"), [required()])
@@ -32,20 +51,6 @@ class ShopForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
         self.logo_png = None
-
-    def validate_logo(self, field):
-        """Read the upload and keep a clean PNG of it in `self.logo_png` (None when absent)."""
-        self.logo_png = None
-        upload = field.data
-        if not upload or not getattr(upload, "filename", ""):
-            return
-        data = upload.read(LOGO_MAX_BYTES + 1)
-        if len(data) > LOGO_MAX_BYTES:
-            raise ValidationError(_l("Le logo dépasse 2 Mo."))
-        try:
-            self.logo_png = clean_logo(data)
-        except NotAnImage as error:
-            raise ValidationError(_l("Ce fichier n'est pas une image lisible.")) from error
 
 
 class PickupPointForm(PortalForm):

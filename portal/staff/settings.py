@@ -5,8 +5,8 @@ Functions flush; views commit.
 """
 from sqlalchemy import func, select
 
-from portal import storage
 from portal.extensions import db
+from portal.staff.agency import reorder, replace_logo
 from portal.staff.models import AgencySettings, PaymentMethod
 
 SETTINGS_FIELDS = (
@@ -27,9 +27,7 @@ def save_settings(values: dict, logo_png: bytes | None = None,
         db.session.add(settings)
     for name in SETTINGS_FIELDS:
         setattr(settings, name, values.get(name))
-    if logo_png or remove_logo:
-        storage.delete(settings.logo_key)
-        settings.logo_key = storage.save(logo_png, "logos", "png") if logo_png else None
+    settings.logo_key = replace_logo(settings.logo_key, logo_png, remove_logo)
     db.session.flush()
     return settings
 
@@ -53,14 +51,7 @@ def save_payment_method(method: PaymentMethod | None, **values) -> PaymentMethod
 
 def move_payment_method(method: PaymentMethod, step: int) -> None:
     """Move a method one place up (step=-1) or down (step=1) in the order members see."""
-    methods = ordered_payment_methods()
-    index = methods.index(method)
-    target = index + step
-    if 0 <= target < len(methods):
-        methods[index], methods[target] = methods[target], methods[index]
-    for position, each in enumerate(methods, start=1):
-        each.position = position
-    db.session.flush()
+    reorder(ordered_payment_methods(), method, step)
 
 
 def toggle_payment_method(method: PaymentMethod) -> None:

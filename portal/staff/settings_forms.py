@@ -6,7 +6,6 @@ Amounts are typed in major units of the chosen currency and percentages as "10" 
 """
 import re
 import zoneinfo
-from decimal import Decimal
 
 from babel import Locale, localedata
 from babel.dates import get_timezone, get_timezone_location
@@ -18,9 +17,8 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, ValidationError
 
 from portal.forms import PortalForm, max_length, optional, phone_number, required
-from portal.images import NotAnImage, clean_logo
-from portal.money import MAX_MAJOR, amount_input, exponent, parse_amount
-from portal.staff.forms import LOGO_MAX_BYTES
+from portal.money import MAX_MAJOR, amount_input, exponent, parse_amount, parse_percent, percent_input
+from portal.staff.forms import LogoUpload
 from portal.staff.models import AgencySettings
 
 # The agency's currency: the euro zone, the CFA and CFP francs, the Indian Ocean, North Africa…
@@ -45,30 +43,10 @@ SETTINGS_TIMEZONES = [
     ("America/Toronto", "CA"), ("Pacific/Noumea", "NC"), ("Pacific/Tahiti", "PF"),
 ]
 
-_PERCENT = re.compile(r"[0-9]{1,3}([.,][0-9]{1,2})?")
 _WHOLE = re.compile(r"[0-9]{1,4}")
 PERCENT_MESSAGE = _l("Indiquez un pourcentage entre 0 et 100, avec deux décimales au plus "
                      "(par exemple 7,5).")
 VALIDITY_MESSAGE = _l("Indiquez une durée de 1 à 365 jours.")
-
-
-def parse_percent(text: str) -> int:
-    """"10" -> 1000, "7,5" -> 750, "12.25 %" -> 1225 (basis points). ValueError otherwise."""
-    cleaned = "".join(str(text or "").split()).removesuffix("%")
-    if not _PERCENT.fullmatch(cleaned):
-        raise ValueError(text)
-    basis_points = int(Decimal(cleaned.replace(",", ".")) * 100)
-    if basis_points > 10_000:
-        raise ValueError(text)
-    return basis_points
-
-
-def percent_input(basis_points: int | None) -> str:
-    """1000 -> "10", 750 -> "7,5": basis points as a person would type them back."""
-    if basis_points is None:
-        return ""
-    whole, rest = divmod(basis_points, 100)
-    return f"{whole},{rest:02d}".rstrip("0").rstrip(",") if rest else str(whole)
 
 
 def _ui_locale() -> Locale:
@@ -135,7 +113,7 @@ def validity_days(form, field):
         raise ValidationError(VALIDITY_MESSAGE)
 
 
-class SettingsForm(PortalForm):
+class SettingsForm(LogoUpload, PortalForm):
     # Identité
     company_name = StringField(_l("Nom de l'agence"), [required(), max_length(160)])
     company_address = TextAreaField(_l("Adresse (facultatif)"), [optional(), max_length(500)])
@@ -227,20 +205,6 @@ class SettingsForm(PortalForm):
 
     def validate_transport_rate_per_kg(self, field):
         self._check_amount(field)
-
-    def validate_logo(self, field):
-        """Read the upload and keep a clean PNG of it in `self.logo_png` (None when absent)."""
-        self.logo_png = None
-        upload = field.data
-        if not upload or not getattr(upload, "filename", ""):
-            return
-        data = upload.read(LOGO_MAX_BYTES + 1)
-        if len(data) > LOGO_MAX_BYTES:
-            raise ValidationError(_l("Le logo dépasse 2 Mo."))
-        try:
-            self.logo_png = clean_logo(data)
-        except NotAnImage as error:
-            raise ValidationError(_l("Ce fichier n'est pas une image lisible.")) from error
 
     def values(self) -> dict:
         """The validated form as model values: minor units, basis points, None for blanks."""

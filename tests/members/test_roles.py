@@ -136,7 +136,9 @@ def test_the_back_office_offers_team_management_only_to_admins(client, as_role, 
                                                               sees_admin_link):
     as_role(role)
     page = client.get("/equipe/").get_data(as_text=True)
-    assert ('href="/equipe/comptes-equipe"' in page) is sees_admin_link
+    for admin_page in ("/equipe/comptes-equipe", "/equipe/parametres",
+                       "/equipe/moyens-de-paiement"):
+        assert (f'href="{admin_page}"' in page) is sees_admin_link
 
 
 # --- Team accounts ------------------------------------------------------------------------

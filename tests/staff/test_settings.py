@@ -10,8 +10,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.money import parse_percent, percent_input
 from portal.staff.models import AgencySettings, PaymentMethod, active_payment_methods
-from portal.staff.settings_forms import parse_percent, percent_input
 from tests.factories import login, make_user
 from tests.requests.helpers import page_text
 
