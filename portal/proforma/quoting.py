@@ -17,6 +17,7 @@ from portal.proforma.forms import QuoteInput
 from portal.proforma.models import Proforma, ProformaStatus, QuoteDraft
 from portal.proforma.pdf import render_proforma
 from portal.staff.models import AgencySettings, PaymentMethod
+from portal.templating import phone_display
 from portal.workflow import Status, WorkflowError
 
 QUOTABLE = frozenset({Status.SUBMITTED, Status.QUOTED})
@@ -32,7 +33,8 @@ def can_quote(order, user) -> bool:
 
 def company_snapshot(settings: AgencySettings) -> dict:
     return {"name": settings.company_name, "address": settings.company_address,
-            "phone": settings.company_phone, "whatsapp": settings.company_whatsapp,
+            "phone": phone_display(settings.company_phone),
+            "whatsapp": phone_display(settings.company_whatsapp),
             "email": settings.company_email,
             "identifiers": [list(pair) for pair in settings.legal_identifiers],
             "legal_mentions": settings.legal_mentions, "logo_key": settings.logo_key}
@@ -40,7 +42,7 @@ def company_snapshot(settings: AgencySettings) -> dict:
 
 def customer_snapshot(order) -> dict:
     member = order.user
-    return {"name": member.full_name, "email": member.email, "phone": member.phone,
+    return {"name": member.full_name, "email": member.email, "phone": phone_display(member.phone),
             "company_name": member.company_name,
             "company_registration": member.company_registration,
             "address": order.delivery_address}
