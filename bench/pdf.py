@@ -1,5 +1,6 @@
 """How long a 30-line proforma takes to render: reportlab (what the portal uses) against the same
-document as HTML rendered by WeasyPrint (the yardstick).
+document as HTML rendered by WeasyPrint (the yardstick); then a 30-line final invoice (reportlab
+only).
 
     python bench/pdf.py        (from the project root; `make bench` installs WeasyPrint first)
 """
@@ -22,7 +23,8 @@ from PIL import Image  # noqa: E402
 from portal import create_app, storage  # noqa: E402
 from portal.links import short_url  # noqa: E402
 from portal.money import format_money  # noqa: E402
-from portal.proforma.pdf import esc, proforma_totals, render_proforma  # noqa: E402
+from portal.proforma.pdf import esc, proforma_totals, render_invoice, render_proforma  # noqa: E402
+from tests.proforma.test_invoice_pdf import invoice_snapshot  # noqa: E402
 from tests.proforma.test_pdf import sample_snapshot  # noqa: E402
 
 RUNS, WARM_UPS, LINES = 30, 3, 30
@@ -111,15 +113,23 @@ def main() -> None:
             logo = Path(uploads) / doc["company"]["logo_key"]
             print(f"{LINES}-line proforma, {len(render_proforma(doc))} bytes (reportlab)")
             reportlab = summary("reportlab", timings(lambda: render_proforma(doc)))
-            try:
-                from weasyprint import HTML
-            except (ImportError, OSError) as error:
-                print(f"WeasyPrint cannot be imported here ({error}); no comparison.")
-                return
-            html = html_of(doc, logo)
-            weasy = summary("WeasyPrint", timings(
-                lambda: HTML(string=html, base_url=str(ROOT)).write_pdf()))
-            print(f"WeasyPrint / reportlab: {weasy / reportlab:.1f}×")
+            compare_with_weasyprint(html_of(doc, logo), reportlab)
+            invoice = invoice_snapshot(lines=LINES)
+            invoice["company"]["logo_key"] = doc["company"]["logo_key"]
+            print(f"{LINES}-line invoice, {len(render_invoice(invoice))} bytes (reportlab)")
+            summary("reportlab", timings(lambda: render_invoice(invoice)))
+
+
+def compare_with_weasyprint(html: str, reportlab: float) -> None:
+    """Time the HTML version with WeasyPrint, when it can be imported, and print the ratio."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as error:
+        print(f"WeasyPrint cannot be imported here ({error}); no comparison.")
+        return
+    weasy = summary("WeasyPrint", timings(
+        lambda: HTML(string=html, base_url=str(ROOT)).write_pdf()))
+    print(f"WeasyPrint / reportlab: {weasy / reportlab:.1f}×")
 
 
 if __name__ == "__main__":

@@ -82,6 +82,7 @@ def import_models() -> None:
     from portal import numbering  # noqa: F401
     from portal.members import models as members  # noqa: F401
     from portal.messaging import models as messaging  # noqa: F401
+    from portal.payments import models as payments  # noqa: F401
     from portal.proforma import models as proforma  # noqa: F401
     from portal.requests import models as requests  # noqa: F401
     from portal.staff import models as staff  # noqa: F401
@@ -91,11 +92,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.main.routes import bp as main_bp
     from portal.members.routes import bp as members_bp
     from portal.messaging.routes import bp as messaging_bp
+    from portal.payments.routes import bp as payments_bp
     from portal.proforma.routes import bp as proforma_bp
     from portal.requests.routes import bp as requests_bp
     from portal.staff.routes import bp as staff_bp
 
-    for blueprint in (main_bp, members_bp, messaging_bp, proforma_bp, requests_bp, staff_bp):
+    for blueprint in (main_bp, members_bp, messaging_bp, payments_bp, proforma_bp, requests_bp,
+                      staff_bp):
         app.register_blueprint(blueprint)
 
 

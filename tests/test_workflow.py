@@ -344,10 +344,11 @@ def test_nothing_but_the_workflow_writes_an_order_status():
     writes = status_writes()
     assert any(w.startswith("portal/workflow.py:") and "order.status =" in w for w in writes)
     outbox_own = re.compile(r"row\.status\s*=|status=OutboxStatus\.")
-    proforma_own = re.compile(r"status\s*=\s*ProformaStatus\.")  # a document's, not the order's
+    # Documents and proofs have statuses of their own, never the order's.
+    own = re.compile(r"status\s*=\s*(ProformaStatus|InvoiceStatus|ProofStatus)\.")
     others = [w for w in writes if not w.startswith("portal/workflow.py:")
               and not (w.startswith("portal/messaging/outbox.py:") and outbox_own.search(w))
-              and not (w.startswith("portal/proforma/") and proforma_own.search(w))]
+              and not (w.startswith(("portal/proforma/", "portal/payments/")) and own.search(w))]
     assert others == []
 
 

@@ -33,9 +33,36 @@ Every text from the snapshot is escaped before it reaches Paragraph markup. Amou
 plain table strings, never through Paragraph: Paragraph treats U+202F (Babel's French thousands
 separator) as a breakable space and would draw it as an ordinary one.
 
-The blocks (`_company`, `_parties`, `_lines`, `_totals`, `_payment`, …) take the snapshot and
-return flowables; `_document()` lays them out on A4 with the footer. A final invoice is meant to
-reuse them with its own title and totals rows.
+`render_invoice(doc)` draws the final invoice (kind "invoice") and the credit note (kind
+"credit_note") from the same blocks; its snapshot drops the proforma's validity, deposit and
+unavailable items and adds:
+
+    {
+      "kind": "invoice"|"credit_note", "number": "FAC-2026-00007"|"AV-2026-00002",
+      "proforma": "PF-2026-00001 v2",          # the proforma the invoice follows
+      "corrects": None|"FAC-2026-00007",      # the invoice a credit note cancels
+      "fees": [{"kind": "service"|"transport"|"other"|"adjustment", "label", "amount"}],
+                                              # an adjustment may be negative (a credit)
+      "weight_grams": int|None,               # shown next to the transport fee
+      "payments": [{"label": "Acompte", "method", "paid_on", "amount", "receipt"}],
+      "paid_total": int, "balance_due": int,  # negative: the agency owes the member
+      "refunds": [{"amount", "method", "refunded_on", "reference"|None}],
+      "payment_methods": [...],               # drawn only while a balance is due
+    }
+
+`render_receipt(doc)` draws a payment receipt:
+
+    {
+      "kind": "receipt", "number": "REC-2026-00003", "reference", "issued_on", "currency",
+      "locale", "company", "customer",
+      "document": "Proforma PF-2026-00001 v1",  # what the payment was made against
+      "payment": {"kind": "deposit"|"balance", "method", "paid_on", "transaction_ref"|None,
+                  "amount": int},
+      "remaining": int,                         # still due on that step
+    }
+
+The blocks (`_header`, `_parties`, `_lines`, `_totals`, `_payment`, `_legal`, …) take the
+snapshot and return flowables; `_document()` lays them out on A4 with the footer.
 """
 import io
 import unicodedata
@@ -47,7 +74,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 from flask import current_app
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -81,6 +108,7 @@ LEFT = 16 * mm                      # page edge to content, on both sides
 MARGIN = LEFT - 6                   # page edge to frame (SimpleDocTemplate pads its frame by 6)
 WIDTH = A4[0] - 2 * LEFT            # the usable width
 LOGO_BOX = (40 * mm, 18 * mm)       # the largest logo, aspect ratio kept
+TITLE_WIDTH = WIDTH * 0.42          # the header's right-hand column (title, number, dates)
 
 ACCENT = colors.HexColor("#1f3a5f")
 MUTED = colors.HexColor("#5b6570")
@@ -128,6 +156,8 @@ def styles() -> dict[str, ParagraphStyle]:
                                     textColor=colors.white, alignment=TA_CENTER),
         "notice": ParagraphStyle("notice", base, fontName=BOLD, alignment=TA_CENTER,
                                  textColor=ACCENT),
+        "subhead": ParagraphStyle("subhead", base, fontName=BOLD, alignment=TA_RIGHT,
+                                  textColor=ACCENT),
     }
 
 
@@ -207,27 +237,27 @@ def _company(doc: dict) -> list:
     return [part for part in parts if part is not None]
 
 
-def _title(doc: dict, title: str) -> list:
-    """The document's title, number and version, reference and dates (right-hand column)."""
-    if doc.get("number"):
-        number = _("%(number)s — version %(version)s", number=doc["number"],
-                   version=doc.get("version") or 1)
-    else:
-        number = _("APERÇU — non émise")
-    rows = [
-        _("Commande : %(reference)s", reference=doc["reference"]),
-        _("Date d'émission : %(date)s", date=_day(doc.get("issued_on"), doc)),
-    ]
-    if doc.get("valid_until"):
-        rows.append(_("Valable jusqu'au %(date)s", date=_day(doc["valid_until"], doc)))
-    return [_p(esc(title), "title"), _p(f"<b>{esc(number)}</b>", "right"),
-            Spacer(1, 4), _p(_lines_of(*map(esc, rows)), "right")]
+def _header_rows(doc: dict, *between: str) -> list[str]:
+    """The order's reference, then `between` (markup), then the date of issue."""
+    return [esc(_("Commande : %(reference)s", reference=doc["reference"])), *between,
+            esc(_("Date d'émission : %(date)s", date=_day(doc.get("issued_on"), doc)))]
 
 
-def _header(doc: dict, title: str) -> Table:
-    """Company on the left, the document's identity on the right."""
-    table = Table([[_company(doc), _title(doc, title)]], colWidths=[WIDTH * 0.58, WIDTH * 0.42],
-                  splitInRow=1)
+def _title(title: str, number: str, rows: list[str]) -> list:
+    """The document's title (made smaller, down to 14 pt, when it would not fit on one line),
+    its number in bold, then `rows` of markup (right-hand column)."""
+    style = styles()["title"]
+    room = TITLE_WIDTH - 6  # the cell's left padding
+    size = max(14, min(style.fontSize, room / pdfmetrics.stringWidth(title, BOLD, 1)))
+    fitted = ParagraphStyle("title_fitted", style, fontSize=size, leading=size * 1.2)
+    return [Paragraph(esc(title), fitted), _p(f"<b>{esc(number)}</b>", "right"),
+            Spacer(1, 4), _p(_lines_of(*rows), "right")]
+
+
+def _header(doc: dict, title: str, number: str, rows: list[str]) -> Table:
+    """Company on the left, the document's identity (see _title) on the right."""
+    table = Table([[_company(doc), _title(title, number, rows)]],
+                  colWidths=[WIDTH - TITLE_WIDTH, TITLE_WIDTH], splitInRow=1)
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (0, -1), 0),
@@ -261,14 +291,17 @@ def _delivery(doc: dict) -> list:
     return [_p(esc(_("LIVRAISON")), "label"), _p(text)]
 
 
-def _parties(doc: dict) -> Table:
-    """The customer and the delivery mode, side by side in shaded boxes."""
-    table = Table([[_customer(doc), "", _delivery(doc)]],
-                  colWidths=[WIDTH * 0.58, WIDTH * 0.04, WIDTH * 0.38], splitInRow=1)
+def _parties(doc: dict, delivery: bool = True) -> Table:
+    """The customer and (unless `delivery` is false) the delivery mode, side by side in shaded
+    boxes."""
+    cells, widths = [_customer(doc)], [WIDTH * 0.58]
+    if delivery:
+        cells += ["", _delivery(doc)]
+        widths += [WIDTH * 0.04, WIDTH * 0.38]
+    table = Table([cells], colWidths=widths, splitInRow=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (0, 0), SHADE),
-        ("BACKGROUND", (2, 0), (2, 0), SHADE),
+        *(("BACKGROUND", (column, 0), (column, 0), SHADE) for column in range(0, len(cells), 2)),
         ("TOPPADDING", (0, 0), (-1, -1), 6),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
         ("LEFTPADDING", (0, 0), (-1, -1), 7),
@@ -287,16 +320,28 @@ def _article(line: dict) -> Paragraph:
     return _p(markup)
 
 
+def _amounts(doc: dict) -> list[int]:
+    """Every amount a document of any kind may draw."""
+    amounts = [doc.get(key) for key in ("subtotal", "total", "deposit", "balance", "paid_total",
+                                        "balance_due", "remaining")]
+    for key in ("lines", "fees", "payments", "refunds"):
+        for entry in doc.get(key) or []:
+            amounts += [entry.get("unit_price"), entry.get("total"), entry.get("amount")]
+    amounts.append((doc.get("payment") or {}).get("amount"))
+    return [amount for amount in amounts if amount is not None]
+
+
 def _amount_width(doc: dict) -> float:
-    """Wide enough for the widest amount of the document, within sensible bounds."""
-    amounts = [doc["total"], doc["subtotal"], *(line["unit_price"] for line in doc["lines"]),
-               *(line["total"] for line in doc["lines"])]
-    widest = max(pdfmetrics.stringWidth(_money(doc, amount), BOLD, BODY) for amount in amounts)
+    """Wide enough for the widest amount of the document, within sensible bounds; every table
+    of a document uses the same width, so their amount columns line up."""
+    widest = max((pdfmetrics.stringWidth(_money(doc, amount), BOLD, BODY)
+                  for amount in _amounts(doc)), default=0)
     return min(max(widest + 14, 27 * mm), 48 * mm)
 
 
-def _table_style(rows: int, amount_columns: int = 0) -> TableStyle:
-    """The look of item tables: accent header, thin rules, amounts right-aligned."""
+def _table_style(rows: int, amount_columns: int = 0, center: int | None = 1) -> TableStyle:
+    """The look of item tables: accent header, thin rules, the `center` column centred, the
+    last `amount_columns` right-aligned."""
     commands = [
         ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -305,39 +350,45 @@ def _table_style(rows: int, amount_columns: int = 0) -> TableStyle:
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
-        ("ALIGN", (1, 0), (1, -1), "CENTER"),
     ]
+    if center is not None:
+        commands.append(("ALIGN", (center, 0), (center, -1), "CENTER"))
     if amount_columns:
         commands.append(("ALIGN", (-amount_columns, 1), (-1, -1), "RIGHT"))
     commands += [("BACKGROUND", (0, row), (-1, row), SHADE) for row in range(2, rows, 2)]
     return TableStyle(commands)
 
 
+def _grid(headers: list[tuple[str, str]], rows: list[list], widths: list[float],
+          amount_columns: int = 0, center: int | None = 1) -> Table:
+    """An item table: `headers` are (label, style) pairs, the header row repeats on each page."""
+    header = [_p(esc(label), style) for label, style in headers]
+    table = Table([header, *rows], colWidths=widths, repeatRows=1, splitInRow=1)
+    table.setStyle(_table_style(len(rows) + 1, amount_columns, center))
+    return table
+
+
 def _lines(doc: dict) -> Table:
     """The priced items: Article, Qté, Prix unitaire, Total (the header repeats on each page)."""
     amount = _amount_width(doc)
-    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th_center"),
-              _p(esc(_("Prix unitaire")), "th_right"), _p(esc(_("Total")), "th_right")]
+    headers = [(_("Article"), "th"), (_("Qté"), "th_center"), (_("Prix unitaire"), "th_right"),
+               (_("Total"), "th_right")]
     rows = [[_article(line), str(line["quantity"]), _money(doc, line["unit_price"]),
              _money(doc, line["total"])] for line in doc["lines"]]
     if not rows:
         rows = [[_p(esc(_("Aucun article disponible.")), "small"), "", "", ""]]
-    table = Table([header, *rows], colWidths=[WIDTH - 12 * mm - 2 * amount, 12 * mm,
-                                              amount, amount], repeatRows=1, splitInRow=1)
-    table.setStyle(_table_style(len(rows) + 1, amount_columns=2))
-    return table
+    return _grid(headers, rows, [WIDTH - 12 * mm - 2 * amount, 12 * mm, amount, amount],
+                 amount_columns=2)
 
 
 def _unavailable(doc: dict) -> list:
     """Items the agency cannot buy, with their reasons; they are not in the totals."""
     if not doc.get("unavailable"):
         return []
-    header = [_p(esc(_("Article")), "th"), _p(esc(_("Qté")), "th_center"), _p(esc(_("Motif")), "th")]
+    headers = [(_("Article"), "th"), (_("Qté"), "th_center"), (_("Motif"), "th")]
     rows = [[_article(line), str(line["quantity"]), _p(esc(line.get("reason")))]
             for line in doc["unavailable"]]
-    table = Table([header, *rows], colWidths=[WIDTH * 0.5, 12 * mm, WIDTH * 0.5 - 12 * mm],
-                  repeatRows=1, splitInRow=1)
-    table.setStyle(_table_style(len(rows) + 1))
+    table = _grid(headers, rows, [WIDTH * 0.5, 12 * mm, WIDTH * 0.5 - 12 * mm])
     return [_p(esc(_("Articles indisponibles")), "heading"),
             _p(esc(_("Ces articles ne sont pas comptés dans le total.")),
                "small"), Spacer(1, 3), table]
@@ -352,22 +403,71 @@ def _deposit_label(doc: dict) -> str:
     return _("Acompte à verser (%(percent)s)", percent=shown)
 
 
+def _weight(doc: dict) -> str:
+    """4200 g -> "4,2" in the document's locale (kept on one line)."""
+    grams = Decimal(doc["weight_grams"])
+    return format_decimal(grams / 1000, locale=doc["locale"]).replace("\u202f", "\xa0")
+
+
+def _fee_rows(doc: dict) -> list[tuple[str, int, bool]]:
+    """The subtotal, then one row per fee (negative amounts as Babel prints them); the transport
+    fee says the weight when it is known."""
+    rows = [(_("Sous-total articles"), doc["subtotal"], False)]
+    for fee in doc.get("fees") or []:
+        label = fee["label"]
+        if fee.get("kind") == "transport" and doc.get("weight_grams"):
+            label = _("%(label)s (%(weight)s kg)", label=label, weight=_weight(doc))
+        rows.append((label, fee["amount"], False))
+    return rows
+
+
 def proforma_totals(doc: dict) -> list[tuple[str, int, bool]]:
     """(label, amount, emphasised) rows of a proforma's totals block."""
     return [
-        (_("Sous-total articles"), doc["subtotal"], False),
-        *((fee["label"], fee["amount"], False) for fee in doc.get("fees") or []),
+        *_fee_rows(doc),
         (_("Total"), doc["total"], True),
         (_deposit_label(doc), doc["deposit"], True),
         (_("Solde à l'arrivée"), doc["balance"], False),
     ]
 
 
-def _totals(doc: dict, rows: list[tuple[str, int, bool]]) -> KeepTogether:
-    """Labels and amounts, right-aligned under the lines table; emphasised rows in bold."""
+def _payment_label(doc: dict, payment: dict) -> str:
+    """"Acompte · Orange Money · 20 novembre 2026", then "Reçu REC-2026-00003" below."""
+    parts = [payment.get("label"), payment.get("method"), _day(payment.get("paid_on"), doc)]
+    label = " · ".join(str(part) for part in parts if part)
+    if payment.get("receipt"):
+        label += "\n" + _("Reçu %(number)s", number=payment["receipt"])
+    return label
+
+
+def invoice_totals(doc: dict) -> list[tuple[str, int | None, bool]]:
+    """(label, amount, emphasised) rows of an invoice's totals block: the fees and the total,
+    the payments received (under a heading row whose amount is None), what was paid and the
+    balance; a credit note stops at its amount."""
+    rows = _fee_rows(doc)
+    if doc["kind"] == "credit_note":
+        return [*rows, (_("Montant de l'avoir"), doc["total"], True)]
+    rows.append((_("Total"), doc["total"], True))
+    if doc.get("payments"):
+        rows.append((_("Paiements reçus"), None, False))
+        rows += [(_payment_label(doc, payment), payment["amount"], False)
+                 for payment in doc["payments"]]
+    rows.append((_("Total payé"), doc["paid_total"], False))
+    if doc["balance_due"] < 0:
+        rows.append((_("Trop-perçu à rembourser"), -doc["balance_due"], True))
+    else:
+        rows.append((_("Solde à payer"), doc["balance_due"], True))
+    return rows
+
+
+def _totals(doc: dict, rows: list[tuple[str, int | None, bool]],
+            label_width: float = 70 * mm) -> KeepTogether:
+    """Labels and amounts, right-aligned under the lines table; emphasised rows in bold, rows
+    without an amount as small headings."""
     amount = _amount_width(doc)
-    data = [[_p(f"<b>{esc(label)}</b>" if strong else esc(label), "right"),
-             _money(doc, value)] for label, value, strong in rows]
+    data = [[_p(esc(label), "subhead") if value is None
+             else _p(f"<b>{esc(label)}</b>" if strong else esc(label), "right"),
+             "" if value is None else _money(doc, value)] for label, value, strong in rows]
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("ALIGN", (1, 0), (1, -1), "RIGHT"),
@@ -376,12 +476,15 @@ def _totals(doc: dict, rows: list[tuple[str, int, bool]]) -> KeepTogether:
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
-    for index, row in enumerate(rows):
-        if row[2]:
+    for index, (_label, value, strong) in enumerate(rows):
+        if value is None:
+            commands += [("LINEABOVE", (0, index), (-1, index), 0.4, RULE),
+                         ("TOPPADDING", (0, index), (-1, index), 5)]
+        elif strong:
             commands += [("FONTNAME", (1, index), (1, index), BOLD),
                          ("BACKGROUND", (0, index), (-1, index), SHADE),
                          ("LINEABOVE", (0, index), (-1, index), 0.6, ACCENT)]
-    table = Table(data, colWidths=[70 * mm, amount], hAlign="RIGHT", splitInRow=1)
+    table = Table(data, colWidths=[label_width, amount], hAlign="RIGHT", splitInRow=1)
     table.setStyle(TableStyle(commands))
     return KeepTogether([Spacer(1, 4), table])
 
@@ -471,17 +574,28 @@ def _document(doc: dict, story: list, title: str, footer: str) -> bytes:
 
 
 def _identity(doc: dict) -> str:
-    """"PF-2026-00007 v2 · DEM-2026-00042" (or the reference alone on a preview)."""
-    if doc.get("number"):
+    """"PF-2026-00007 v2 · DEM-2026-00042", "FAC-2026-00007 · DEM-2026-00042" (the reference
+    alone on a preview)."""
+    if not doc.get("number"):
+        return doc["reference"]
+    if doc.get("kind", "proforma") == "proforma":
         return f"{doc['number']} v{doc.get('version') or 1} · {doc['reference']}"
-    return doc["reference"]
+    return f"{doc['number']} · {doc['reference']}"
 
 
 def render_proforma(doc: dict) -> bytes:
     """The proforma snapshot `doc` (see the module docstring) as PDF bytes (app context)."""
     title = _("PROFORMA")
+    if doc.get("number"):
+        number = _("%(number)s — version %(version)s", number=doc["number"],
+                   version=doc.get("version") or 1)
+    else:
+        number = _("APERÇU — non émise")
+    rows = _header_rows(doc)
+    if doc.get("valid_until"):
+        rows.append(esc(_("Valable jusqu'au %(date)s", date=_day(doc["valid_until"], doc))))
     story = [
-        _header(doc, title), Spacer(1, 8),
+        _header(doc, title, number, rows), Spacer(1, 8),
         _parties(doc), Spacer(1, 10),
         _lines(doc),
         _totals(doc, proforma_totals(doc)),
@@ -489,5 +603,81 @@ def render_proforma(doc: dict) -> bytes:
         *_payment(doc),
         *_message(doc),
         *_legal(doc, _("Ce document est une proforma : il ne s'agit pas d'une facture.")),
+    ]
+    return _document(doc, story, f"{title} {_identity(doc)}", _identity(doc))
+
+
+def _refunds(doc: dict) -> list:
+    """Money given back to the member: date, method, reference, amount."""
+    refunds = doc.get("refunds") or []
+    if not refunds:
+        return []
+    amount = _amount_width(doc)
+    headers = [(_("Date"), "th"), (_("Moyen"), "th"), (_("Référence"), "th"),
+               (_("Montant"), "th_right")]
+    rows = [[_day(refund.get("refunded_on"), doc), _p(esc(refund.get("method"))),
+             _p(esc(refund.get("reference") or "—")), _money(doc, refund["amount"])]
+            for refund in refunds]
+    widths = [38 * mm, (WIDTH - 38 * mm - amount) / 2, (WIDTH - 38 * mm - amount) / 2, amount]
+    return [_p(esc(_("Remboursements")), "heading"),
+            _grid(headers, rows, widths, amount_columns=1, center=None)]
+
+
+def render_invoice(doc: dict) -> bytes:
+    """The final invoice or the credit note snapshot `doc` (see the module docstring) as PDF
+    bytes (app context)."""
+    if doc.get("kind") not in ("invoice", "credit_note"):
+        raise ValueError(f"not an invoice or a credit note: {doc.get('kind')!r}")
+    credit_note = doc["kind"] == "credit_note"
+    title = _("AVOIR") if credit_note else _("FACTURE")
+    between = [esc(_("Proforma %(label)s", label=doc["proforma"]))] if doc.get("proforma") else []
+    rows = _header_rows(doc, *between)
+    if credit_note and doc.get("corrects"):
+        cancels = esc(_("Annule la facture %(number)s", number=doc["corrects"]))
+        rows.append(f"<b>{cancels}</b>")
+    balance_due = not credit_note and doc.get("balance_due", 0) > 0
+    story = [
+        _header(doc, title, doc["number"], rows), Spacer(1, 8),
+        _parties(doc), Spacer(1, 10),
+        _lines(doc),
+        _totals(doc, invoice_totals(doc), label_width=100 * mm),
+        *_refunds(doc),
+        *(_payment(doc) if balance_due else []),
+        *_message(doc),
+        *_legal(doc, None),
+    ]
+    return _document(doc, story, f"{title} {_identity(doc)}", _identity(doc))
+
+
+def render_receipt(doc: dict) -> bytes:
+    """The payment receipt snapshot `doc` (see the module docstring) as PDF bytes (app
+    context)."""
+    title = _("REÇU DE PAIEMENT")
+    payment = doc["payment"]
+    nature = _("Acompte") if payment["kind"] == "deposit" else _("Solde")
+    rows = _header_rows(doc, esc(_("Au titre de : %(document)s", document=doc["document"])))
+    amount = _amount_width(doc)
+    headers = [(_("Nature"), "th"), (_("Moyen de paiement"), "th"),
+               (_("Date du paiement"), "th"), (_("Référence de transaction"), "th"),
+               (_("Montant reçu"), "th_right")]
+    free = WIDTH - 22 * mm - 34 * mm - amount
+    table = _grid(headers, [[_p(esc(nature)), _p(esc(payment.get("method"))),
+                             _day(payment.get("paid_on"), doc),
+                             _p(esc(payment.get("transaction_ref") or "—")),
+                             _money(doc, payment["amount"])]],
+                  [22 * mm, free * 0.45, 34 * mm, free * 0.55, amount],
+                  amount_columns=1, center=None)
+    table.setStyle(TableStyle([("FONTNAME", (-1, 1), (-1, -1), BOLD)]))
+    if doc["remaining"] > 0:
+        remaining = _totals(doc, [(_("Reste à payer sur cette étape :"), doc["remaining"],
+                                   True)])
+    else:
+        remaining = _p(esc(_("Étape réglée intégralement.")), "subhead")
+    story = [
+        _header(doc, title, doc["number"], rows), Spacer(1, 8),
+        _parties(doc, delivery=False), Spacer(1, 10),
+        table, Spacer(1, 4), remaining,
+        *_legal(doc, _("Ce reçu atteste la réception du paiement ; "
+                       "il ne remplace pas la facture.")),
     ]
     return _document(doc, story, f"{title} {_identity(doc)}", _identity(doc))

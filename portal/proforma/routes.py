@@ -22,7 +22,7 @@ from portal.messaging import threads
 from portal.money import format_money
 from portal.proforma import quoting
 from portal.proforma.forms import ChangeRequestForm, QuoteForm, draft_fields, initial_data
-from portal.proforma.models import Proforma
+from portal.proforma.models import Invoice, Proforma
 from portal.requests.models import Order
 from portal.security import staff_required
 from portal.staff.models import AgencySettings, active_payment_methods, agency_today
@@ -184,6 +184,17 @@ def download(order_id: int, version: int):
     if not proforma.pdf_key:
         abort(404)
     return pdf_response(storage.read(proforma.pdf_key), proforma.filename, "attachment")
+
+
+@bp.route("/commandes/<int:order_id>/factures/<int:invoice_id>/pdf")
+@login_required
+def invoice_pdf(order_id: int, invoice_id: int):
+    """An invoice or credit note of the order, as issued."""
+    order = viewable_order(order_id)
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None or invoice.order_id != order.id or not invoice.pdf_key:
+        abort(404)
+    return pdf_response(storage.read(invoice.pdf_key), invoice.filename, "attachment")
 
 
 @bp.route("/commandes/<int:order_id>/proforma/modification", methods=["POST"])

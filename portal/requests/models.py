@@ -55,6 +55,12 @@ class Order(db.Model):
     terms_accepted_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(40))
     cancel_note: Mapped[str | None] = mapped_column(String(500))
+    # Purchase, shipment and arrival, as staff record them.
+    merchant_order_number: Mapped[str | None] = mapped_column(String(100))
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    tracking_url: Mapped[str | None] = mapped_column(String(2048))
+    weight_grams: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -70,6 +76,14 @@ class Order(db.Model):
         back_populates="order", order_by="Proforma.version")
     messages: Mapped[list["OrderMessage"]] = relationship(  # noqa: F821 (portal.messaging.models)
         back_populates="order", cascade="all, delete-orphan", order_by="OrderMessage.id")
+    invoices: Mapped[list["Invoice"]] = relationship(  # noqa: F821 (portal.proforma.models)
+        back_populates="order", order_by="Invoice.id")
+    proofs: Mapped[list["PaymentProof"]] = relationship(  # noqa: F821 (portal.payments.models)
+        back_populates="order", order_by="PaymentProof.id")
+    refunds: Mapped[list["Refund"]] = relationship(  # noqa: F821 (portal.payments.models)
+        back_populates="order", order_by="Refund.id")
+    arrival_photos: Mapped[list["ArrivalPhoto"]] = relationship(  # noqa: F821
+        back_populates="order", cascade="all, delete-orphan", order_by="ArrivalPhoto.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -80,6 +94,12 @@ class Order(db.Model):
     def current_proforma(self):
         """The proforma in force: the latest version issued (None before any)."""
         return self.proformas[-1] if self.proformas else None
+
+    @property
+    def current_invoice(self):
+        """The invoice in force: the latest one not corrected by a credit note."""
+        return next((i for i in reversed(self.invoices)
+                     if i.kind == "invoice" and i.status == "issued"), None)
 
     @property
     def item_count(self) -> int:

@@ -74,7 +74,7 @@ def submit_request(user, address, delivery_mode: str, pickup_point, terms) -> Or
 
 def cancel_order(order: Order, actor, note: str | None = None, reason: str | None = None):
     order.cancel_reason = reason or ("customer_request" if actor.id == order.user_id else None)
-    order.cancel_note = note or None
+    order.cancel_note = (note or "")[:500] or None  # the history keeps the whole note
     return workflow.advance(order, Status.CANCELLED, actor, note=note or None, reason=reason)
 
 

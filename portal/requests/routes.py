@@ -16,6 +16,7 @@ from sqlalchemy import select
 from portal import storage
 from portal.extensions import db
 from portal.members.models import Address
+from portal.payments import proofs
 from portal.requests import ordering
 from portal.requests.forms import AddressChoiceForm, CancelForm, ItemEditForm, ItemForm, SubmitForm
 from portal.requests.models import MAX_ITEMS, Order, OrderItem, PartnerShop
@@ -180,10 +181,13 @@ def order_detail(order_id: int):
     order = own_order(order_id)
     if order.status == Status.DRAFT.value:
         return redirect(url_for("requests.cart"))
+    awaited = proofs.kind_awaited(order)
     return render_template(
         "requests/order.html", order=order,
         can_cancel=can_move(order, Status.CANCELLED, current_user) and not current_user.is_staff,
         can_change_address=ordering.can_change_address(order, current_user),
+        can_send_proof=proofs.can_send_proof(order, current_user), awaited=awaited,
+        still_due=proofs.amount_due(order, awaited) if awaited else 0,
         today=agency_today())
 
 

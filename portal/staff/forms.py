@@ -4,12 +4,13 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.forms import PortalForm, max_length, optional, required
 from portal.images import NotAnImage, clean_logo
 from portal.members.forms import country_choices
+from portal.money import format_money, parse_amount
 from portal.requests.forms import web_address
 from portal.security import MAX_ID
 from portal.staff.queues import LISTED, MAX_SEARCH, QUEUES, OrderFilters
@@ -155,6 +156,57 @@ class NoteForm(PortalForm):
                          [required(), max_length(2000)])
 
 
+def when_money_held(needed: bool = True):
+    """A refund field: skipped when the agency holds no money for the order; otherwise
+    required (when `needed`) and checked by the validators that follow."""
+    def check(form, field):
+        blank = not (field.raw_data and str(field.raw_data[0]).strip())
+        if form.held <= 0 or blank:
+            field.errors[:] = []
+            if form.held > 0 and needed:
+                raise StopValidation(_l("Ce champ est obligatoire."))
+            raise StopValidation()
+    return check
+
+
 class StaffCancelForm(PortalForm):
+    """Build with `held` (what the agency received and has not given back, minor units of
+    `currency`): the refund fields are required then, and ignored otherwise. Once valid,
+    `refund_amount` holds the refund in minor units (None when nothing is held)."""
+
     reason = SelectField(_l("Motif d'annulation"), [required()], choices=CANCEL_REASONS)
     note = TextAreaField(_l("Message au membre (facultatif)"), [optional(), max_length(500)])
+    refund = StringField(_l("Montant remboursé"), [when_money_held(), max_length(30)])
+    refund_method = StringField(_l("Moyen du remboursement"),
+                                [when_money_held(), max_length(120)],
+                                description=_l("Par exemple : virement, Wave, espèces."))
+    refund_on = DayField(_l("Date du remboursement"), [when_money_held()])
+    refund_reference = StringField(_l("Référence du remboursement (facultatif)"),
+                                   [when_money_held(needed=False), max_length(100)])
+
+    def __init__(self, *args, held: int = 0, currency: str | None = None, today=None,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.held, self.currency, self.today = held, currency, today
+        self.refund_amount: int | None = None
+        self.refund.render_kw = {"inputmode": "decimal", "autocomplete": "off"}
+
+    def validate_refund(self, field):
+        try:
+            amount = parse_amount(field.data, self.currency)
+        except ValueError:
+            raise ValidationError(_l("Montant invalide : un nombre positif, par exemple "
+                                     "%(example)s.", example=format_money(self.held,
+                                                                          self.currency))) \
+                from None
+        if amount <= 0:
+            raise ValidationError(_l("Le montant doit être supérieur à zéro."))
+        if amount > self.held:
+            raise ValidationError(_l("L'agence n'a reçu que %(held)s pour cette commande.",
+                                     held=format_money(self.held, self.currency)))
+        self.refund_amount = amount
+
+    def validate_refund_on(self, field):
+        if self.today and field.data and field.data > self.today:
+            raise ValidationError(_l("La date du remboursement ne peut pas être dans le "
+                                     "futur."))

@@ -87,6 +87,15 @@ def stranger_client(app):
     return client
 
 
+@pytest.fixture
+def quoted(app, staff_client, request_order, agency):
+    """Hélène's request priced and issued by staff (version 1): 185,49 €, deposit 92,75 €."""
+    response = staff_client.post_form(f"/equipe/commandes/{request_order.id}/proforma",
+                                      quote_fields(request_order, agency))
+    assert response.status_code == 302
+    return request_order
+
+
 def in_days(days: int) -> str:
     return (clock.utcnow().date() + timedelta(days=days)).isoformat()
 

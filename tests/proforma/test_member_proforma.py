@@ -16,15 +16,6 @@ from tests.requests.helpers import words as page_text
 EDITOR = "/equipe/commandes/{}/proforma"
 
 
-@pytest.fixture
-def quoted(app, staff_client, request_order, agency):
-    """The request priced and issued by staff (version 1)."""
-    response = staff_client.post_form(EDITOR.format(request_order.id),
-                                      quote_fields(request_order, agency))
-    assert response.status_code == 302
-    return request_order
-
-
 def test_the_member_reads_the_proforma_with_amounts_and_payment_instructions(
         app, member_client, quoted):
     page = page_text(member_client.get(f"/commandes/{quoted.id}/proforma"))

@@ -1,0 +1,1 @@
+"""Payment proofs (deposit, balance), their review, receipts and refunds."""

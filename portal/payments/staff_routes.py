@@ -1,0 +1,131 @@
+"""Staff pages of payments: the queue of proofs to check, the review page (the file shown
+inline beside what is due) and its two decisions, accept with the amount received or refuse
+with a reason."""
+from datetime import timedelta
+
+from babel.dates import format_timedelta
+from flask import flash, make_response, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import clock, storage
+from portal.extensions import db
+from portal.money import amount_input
+from portal.payments import proofs
+from portal.payments.models import PaymentProof, ProofKind
+from portal.payments.routes import bp
+from portal.payments.staff_forms import AcceptProofForm, RefuseProofForm
+from portal.security import staff_required
+from portal.workflow import WorkflowError
+
+PDF = "application/pdf"
+# The proof's file may be framed by the review page (same origin), and by nothing else; it
+# runs nothing and loads nothing but itself.
+FILE_POLICY = ("default-src 'none'; img-src 'self'; object-src 'self'; "
+               "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+               "frame-ancestors 'self'")
+
+
+@bp.app_template_filter("waiting")
+def waiting(since) -> str:
+    """ "depuis 2 h": how long ago `since` (naive UTC) was, in the short form of a table."""
+    if since is None:
+        return ""
+    delta = max(clock.utcnow() - since, timedelta())
+    return _("depuis %(duration)s", duration=format_timedelta(delta, format="short", threshold=.85,
+                                                             locale=get_locale()))
+
+
+def staff_proof(proof_id: int) -> PaymentProof:
+    return db.get_or_404(PaymentProof, proof_id)
+
+
+def accept_form_for(proof: PaymentProof, submitted: bool = False) -> AcceptProofForm:
+    """The accept form; the page's blank one starts from the amount declared."""
+    expected = max(proofs.amount_due(proof.order, ProofKind(proof.kind)), proof.declared_amount)
+    if submitted:
+        return AcceptProofForm(currency=proof.currency, expected=expected)
+    return AcceptProofForm(currency=proof.currency, expected=expected, formdata=None, data={
+        "received_amount": amount_input(proof.declared_amount, proof.currency)})
+
+
+def render_review(proof: PaymentProof, accept_form=None, refuse_form=None, status: int = 200):
+    order, kind = proof.order, ProofKind(proof.kind)
+    return render_template(
+        "payments/staff/review.html", proof=proof, order=order, kind=kind,
+        document=proofs.document_paid(order, kind), due=proofs.amount_due(order, kind),
+        received=proofs.received(order, kind), reused=proofs.reused_elsewhere(proof),
+        others=[other for other in order.proofs if other.id != proof.id],
+        accept_form=accept_form or accept_form_for(proof),
+        refuse_form=refuse_form or RefuseProofForm(formdata=None)), status
+
+
+@bp.route("/equipe/preuves")
+@staff_required
+def proof_queue():
+    pending = proofs.pending_proofs()
+    due = {proof.id: proofs.amount_due(proof.order, ProofKind(proof.kind)) for proof in pending}
+    return render_template("payments/staff/queue.html", pending=pending, due=due)
+
+
+@bp.route("/equipe/preuves/<int:proof_id>")
+@staff_required
+def review_proof(proof_id: int):
+    return render_review(staff_proof(proof_id))
+
+
+@bp.route("/equipe/preuves/<int:proof_id>/fichier")
+@staff_required
+def staff_proof_file(proof_id: int):
+    """The stored (cleaned) file, inline: the review page frames it."""
+    proof = staff_proof(proof_id)
+    extension = "pdf" if proof.content_type == PDF else proof.file_key.rsplit(".", 1)[-1]
+    response = make_response(storage.read(proof.file_key))
+    headers = response.headers
+    headers["Content-Type"] = proof.content_type
+    headers["Content-Disposition"] = (f'inline; filename="preuve-{proof.order.reference}-'
+                                      f'{proof.id}.{extension}"')
+    headers["Content-Security-Policy"] = FILE_POLICY
+    headers["X-Frame-Options"] = "SAMEORIGIN"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/equipe/preuves/<int:proof_id>/accepter", methods=["POST"])
+@staff_required
+def accept_proof(proof_id: int):
+    proof = staff_proof(proof_id)
+    form = accept_form_for(proof, submitted=True)
+    if not form.validate_on_submit():
+        return render_review(proof, accept_form=form, status=422)
+    try:
+        proofs.accept_proof(proof, current_user, form.amount)
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return redirect(url_for("payments.review_proof", proof_id=proof_id))
+    db.session.commit()
+    flash(_("Paiement accepté pour %(ref)s : reçu %(number)s envoyé au membre.",
+            ref=proof.order.reference, number=proof.receipt_number), "success")
+    return redirect(url_for("payments.proof_queue"))
+
+
+@bp.route("/equipe/preuves/<int:proof_id>/refuser", methods=["POST"])
+@staff_required
+def refuse_proof(proof_id: int):
+    proof = staff_proof(proof_id)
+    form = RefuseProofForm()
+    if not form.validate_on_submit():
+        return render_review(proof, refuse_form=form, status=422)
+    try:
+        proofs.refuse_proof(proof, current_user, form.reason.data, form.comment.data)
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return redirect(url_for("payments.review_proof", proof_id=proof_id))
+    db.session.commit()
+    flash(_("Preuve refusée pour %(ref)s ; le membre est prévenu et peut en envoyer une autre.",
+            ref=proof.order.reference), "info")
+    return redirect(url_for("payments.proof_queue"))
