@@ -35,6 +35,10 @@ STAFF_PAGES = [
     ("get", "/equipe/commandes/{id}"),
     ("post", "/equipe/commandes/{id}/notes"),
     ("post", "/equipe/commandes/{id}/annuler"),
+    ("post", "/equipe/commandes/{id}/achat"),
+    ("post", "/equipe/commandes/{id}/expedition"),
+    ("post", "/equipe/commandes/{id}/arrivee"),
+    ("post", "/equipe/commandes/{id}/facture/correction"),
     ("get", "/equipe/parametres"),
     ("file", "/equipe/parametres/logo"),  # a 404 until a logo is uploaded
     ("get", "/equipe/moyens-de-paiement"),
