@@ -92,13 +92,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.main.routes import bp as main_bp
     from portal.members.routes import bp as members_bp
     from portal.messaging.routes import bp as messaging_bp
+    from portal.messaging.webhooks import bp as twilio_bp
     from portal.payments.routes import bp as payments_bp
     from portal.proforma.routes import bp as proforma_bp
     from portal.requests.routes import bp as requests_bp
     from portal.staff.routes import bp as staff_bp
 
     for blueprint in (main_bp, members_bp, messaging_bp, payments_bp, proforma_bp, requests_bp,
-                      staff_bp):
+                      staff_bp, twilio_bp):
         app.register_blueprint(blueprint)
 
 

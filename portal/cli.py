@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users …`, `flask outbox work`, `flask demo`."""
+"""Command-line tools: `flask users …`, `flask outbox work`, `flask pickup remind`, `flask demo`."""
 from datetime import timedelta
 
 import click
@@ -16,7 +16,7 @@ from portal.messaging import outbox
 from portal.proforma.forms import QuoteInput
 from portal.proforma.quoting import issue_proforma
 from portal.proforma.totals import Deposit, Fee, Line, Quote
-from portal.requests import ordering
+from portal.requests import ordering, pickup
 from portal.staff import agency
 from portal.staff.models import (
     SETTINGS_DEFAULTS,
@@ -30,6 +30,7 @@ from portal.staff.models import (
 
 users = AppGroup("users", help="Manage accounts.")
 outbox_cli = AppGroup("outbox", help="Deliver queued messages.")
+pickup_cli = AppGroup("pickup", help="Ready orders waiting to be collected.")
 
 
 @users.command("create-admin")
@@ -62,6 +63,14 @@ def work(once: bool, poll: float):
     """Deliver pending messages (several workers may run at once)."""
     sent = outbox.work(poll_seconds=poll, once=once)
     click.echo(f"{sent} message(s) sent.")
+
+
+@pickup_cli.command("remind")
+def remind():
+    """Remind members whose ready orders wait longer than the settings allow (cron: daily).
+    `flask outbox work` also does this once an hour."""
+    sent = pickup.send_reminders()
+    click.echo(f"{sent} reminder(s) queued.")
 
 
 # Development only (refused in production); listed in the README.
@@ -166,6 +175,7 @@ def add_demo_agency(admin: User) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(pickup_cli)
     app.cli.add_command(demo)
 
 

@@ -60,6 +60,14 @@ def from_environment(instance_path: str) -> dict:
                                               "Portail <no-reply@portail.local>"),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", os.path.join(instance_path, "mail")),
+        # WhatsApp through Twilio. Without an account SID and token, WhatsApp messages are
+        # recorded in the threads and outbox without being sent (development).
+        "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_WHATSAPP_FROM": os.environ.get("TWILIO_WHATSAPP_FROM", ""),
+        # Only to point the client elsewhere (a proxy, the tests' recorder); empty: Twilio's own.
+        "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL", ""),
+        "TWILIO_TIMEOUT": _int("TWILIO_TIMEOUT", 10),
         # Outbox: deliver right after the commit (development) or only through workers.
         "OUTBOX_SEND_AT_ONCE": _bool("OUTBOX_SEND_AT_ONCE", not production),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),

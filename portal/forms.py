@@ -85,3 +85,11 @@ def phone_number(form, field):
 
 def blank_to_none(value):
     return value or None
+
+
+def one_of(message):
+    """A choice field's check with our own French message (use with validate_choice=False)."""
+    def check(form, field):
+        if field.data not in {code for code, _label in field.choices}:
+            raise ValidationError(message)
+    return check

@@ -6,6 +6,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from portal.links import short_url
 from portal.members.models import Role, country_name
+from portal.messaging import delivery
 from portal.money import format_money
 from portal.workflow import Status
 
@@ -53,3 +54,4 @@ def register(app) -> None:
     app.add_template_global(role_label)
     app.add_template_global(money)
     app.add_template_global(Status)
+    app.add_template_global(delivery.state, name="delivery_state")

@@ -27,7 +27,8 @@ def text_of(response) -> str:
 STRONG_SECRET = "a-long-random-production-secret-0123456789"
 
 # POST routes allowed to skip CSRF (Twilio webhooks, which check X-Twilio-Signature instead).
-CSRF_EXEMPT: set[str] = set()
+# Twilio's webhooks carry no CSRF token: the signature check guards them (tests/messaging).
+CSRF_EXEMPT = {"/twilio/whatsapp", "/twilio/statut"}
 
 
 def fresh_app(tmp_path, **config):
@@ -333,6 +334,8 @@ def test_every_post_route_refuses_a_request_without_a_valid_csrf_token(app, as_,
         if response.status_code != 400 or CSRF_MESSAGE not in text_of(response):
             refused[rule] = response.status_code
     assert refused == {}, "these POST routes did not refuse the request with the French 400 page"
+    for rule in CSRF_EXEMPT:  # exempt from CSRF, never from the signature
+        assert client.post(rule, data=data).status_code == 403
     assert client.get("/equipe/").status_code == 200, "the admin is still logged in"
 
 

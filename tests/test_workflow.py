@@ -203,7 +203,8 @@ def test_a_move_is_made_only_when_the_table_allows_it_to_that_role(people, sourc
     assert FRENCH_LABELS[target.value] in told.text and order.reference in told.text
     [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == owner.id))
     assert mail.recipient == owner.email
-    assert mail.kind == ("request_received" if target is S.SUBMITTED else "status_changed")
+    special = {S.SUBMITTED: "request_received", S.READY: "pickup_ready"}
+    assert mail.kind == special.get(target, "status_changed")
 
 
 @pytest.mark.parametrize("source, target", [pair for pair, roles in ALLOWED.items()

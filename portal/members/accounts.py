@@ -132,10 +132,12 @@ def set_new_password(user: User, password: str) -> None:
 
 PROFILE_FIELDS = ("full_name", "phone", "preferred_channel", "locale",
                   "company_name", "company_registration")
+# Set on the profile page only: a new account accepts both channels (the model's defaults).
+NOTIFY_FIELDS = ("notify_email", "notify_whatsapp")
 
 
 def update_profile(user: User, **values) -> None:
-    for name in PROFILE_FIELDS:
+    for name in PROFILE_FIELDS + NOTIFY_FIELDS:
         if name in values:
             setattr(user, name, values[name])
     db.session.flush()

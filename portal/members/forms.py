@@ -52,6 +52,14 @@ class ProfileForm(PortalForm):
     company_registration = StringField(
         _l("Numéro d'immatriculation (facultatif)"), [optional(), max_length(60)],
         filters=[blank_to_none], description=_l("SIRET, NINEA, RCCM…"))
+    # Channels the member accepts (the profile page only; sign-up keeps the defaults: both on).
+    notify_email = BooleanField(
+        _l("Recevoir les notifications par e-mail"),
+        description=_l("Les documents (proformas, reçus, factures en PDF) vous sont toujours "
+                       "envoyés par e-mail, même si cette case est décochée."))
+    notify_whatsapp = BooleanField(
+        _l("Recevoir les notifications sur WhatsApp"),
+        description=_l("Au numéro de téléphone indiqué ci-dessus."))
 
 
 class SignupForm(ProfileForm):

@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     preferred_channel: Mapped[str] = mapped_column(String(10), default=Channel.EMAIL.value)
     locale: Mapped[str] = mapped_column(String(5), default="fr")
+    # Channels the member accepts notifications on (in-app ones always come).
+    notify_email: Mapped[bool] = mapped_column(default=True)
+    notify_whatsapp: Mapped[bool] = mapped_column(default=True)
     company_name: Mapped[str | None] = mapped_column(String(160))
     company_registration: Mapped[str | None] = mapped_column(String(60))
     role: Mapped[str] = mapped_column(String(10), default=Role.MEMBER.value, index=True)

@@ -194,8 +194,9 @@ def account():
 def edit_profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        accounts.update_profile(current_user, **{n: getattr(form, n).data
-                                                 for n in accounts.PROFILE_FIELDS})
+        accounts.update_profile(current_user, **{
+            n: getattr(form, n).data
+            for n in accounts.PROFILE_FIELDS + accounts.NOTIFY_FIELDS})
         db.session.commit()
         session["lang"] = current_user.locale
         flash(_("Vos coordonnées sont enregistrées."), "success")

@@ -1,5 +1,5 @@
-"""Outbox rows (every e-mail before it leaves), in-app notifications, and what people wrote
-about an order (staff notes, change requests)."""
+"""Outbox rows (every e-mail and WhatsApp message before it leaves), in-app notifications, and
+the order threads: what people wrote about an order, on any channel."""
 import enum
 from datetime import datetime
 
@@ -38,6 +38,18 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str | None] = mapped_column(Text)
     # Stored files sent along: [{"key": storage key, "filename": ..., "content_type": ...}].
     attachments: Mapped[list | None] = mapped_column(JSON)
+    # WhatsApp: an approved template (outside the 24-hour window) instead of free text.
+    content_sid: Mapped[str | None] = mapped_column(String(40))
+    content_variables: Mapped[dict | None] = mapped_column(JSON)
+    # WhatsApp: the e-mail sent instead when the message cannot be delivered
+    # ({"recipient", "subject", "text", "html"}), and the row it became.
+    fallback: Mapped[dict | None] = mapped_column(JSON)
+    fallback_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    fallback_reason: Mapped[str | None] = mapped_column(String(40))
+    # What the provider says of the message after it left (Twilio's SID and status).
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    delivery_error: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -48,6 +60,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
 
     user = relationship("User")
+    fallback_row = relationship("OutboxMessage", remote_side=[id])
 
 
 class Notification(db.Model):
@@ -70,23 +83,49 @@ class OrderMessageKind(enum.StrEnum):
     MESSAGE = "message"                # member and staff writing to each other
 
 
+class ThreadChannel(enum.StrEnum):
+    PORTAL = "portal"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+
+
 class OrderMessage(db.Model):
-    """What people wrote about an order: staff notes, change requests, messages."""
+    """What people wrote about an order: staff notes, change requests, messages.
+
+    A WhatsApp message from a number the portal cannot tie to an active order has no order yet:
+    it waits in the staff's unassigned inbox until someone files it.
+    """
 
     __tablename__ = "order_messages"
     __table_args__ = (
         CheckConstraint("kind IN ('note', 'change_request', 'message')", name="kind_known"),
+        CheckConstraint("channel IN ('portal', 'email', 'whatsapp')", name="channel_known"),
+        Index("ix_order_messages_unread", "from_member", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(10), default=ThreadChannel.PORTAL.value)
+    from_member: Mapped[bool] = mapped_column(default=False)
+    # Read by the other side (staff for the member's messages, the member for staff's).
+    read_at: Mapped[datetime | None]
+    # How a staff message left (e-mail or WhatsApp outbox row).
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="SET NULL"))
+    # A WhatsApp message received: Twilio's MessageSid, the sender and the media listed.
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sender: Mapped[str | None] = mapped_column(String(40))
+    # [{"url", "content_type", "key" once fetched, "proof_id" once attached}]
+    media: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order = relationship("Order", back_populates="messages")
     author = relationship("User")
+    outbox = relationship("OutboxMessage")
 
     @property
     def is_internal(self) -> bool:

@@ -1,6 +1,8 @@
 """The outbox: every message is a row first, written in the caller's transaction.
 
-`queue_email` renders the message in the recipient's language and adds the row (flush only).
+`queue_email` renders the message in the recipient's language and adds the row (flush only);
+`queue_whatsapp` adds a WhatsApp row carrying the e-mail to send instead if it cannot be
+delivered (`fall_back`).
 After the request commits, rows it queued are delivered at once when OUTBOX_SEND_AT_ONCE is on
 (development); otherwise `flask outbox work` delivers due rows. A row is claimed by a
 compare-and-set UPDATE (pending -> sending), so two workers never send the same row; on
@@ -19,13 +21,29 @@ from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.messaging import email
+from portal.messaging import email, whatsapp
 from portal.messaging.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
-CHANNELS = {"email": email.send}
+CHANNELS = {"email": email.send, "whatsapp": whatsapp.send}
 QUEUED = "outbox_queued_ids"        # rows added in the current transaction
 COMMITTED = "outbox_committed_ids"  # rows whose transaction has committed, not yet sent
+REMINDER_SECONDS = 3600
+
+
+def render_email(template: str, *, user=None, recipient: str | None = None,
+                 locale: str | None = None, **context) -> dict:
+    """Render templates/email/<template>.{txt,html} in the recipient's language."""
+    locale = locale or (user.locale if user else None) or "fr"
+    with force_locale(locale):
+        context.setdefault("user", user)
+        context["current_locale"] = locale
+        return {
+            "recipient": recipient or user.email,
+            "subject": render_template(f"email/{template}.subject.txt", **context).strip()[:200],
+            "text": render_template(f"email/{template}.txt", **context),
+            "html": render_template(f"email/{template}.html", **context),
+        }
 
 
 def queue_email(kind: str, template: str, *, user=None, recipient: str | None = None,
@@ -35,22 +53,65 @@ def queue_email(kind: str, template: str, *, user=None, recipient: str | None = 
 
     `attachments` are stored files sent along: {"key", "filename", "content_type"}.
     """
-    recipient = recipient or user.email
-    locale = locale or (user.locale if user else None) or "fr"
-    with force_locale(locale):
-        context.setdefault("user", user)
-        context["current_locale"] = locale
-        text = render_template(f"email/{template}.txt", **context)
-        html = render_template(f"email/{template}.html", **context)
-        subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    rendered = render_email(template, user=user, recipient=recipient, locale=locale, **context)
+    return add_email(kind, rendered, user=user, attachments=attachments)
+
+
+def add_email(kind: str, rendered: dict, *, user=None, attachments: list[dict] | None = None,
+              reason: str | None = None) -> OutboxMessage:
+    """Add an e-mail row from a `render_email` result (`reason`: why it replaces WhatsApp)."""
     row = OutboxMessage(
-        channel="email", kind=kind, user=user, recipient=recipient,
-        subject=subject[:200], body_text=text, body_html=html, attachments=attachments or None,
+        channel="email", kind=kind, user=user, recipient=rendered["recipient"],
+        subject=rendered["subject"], body_text=rendered["text"], body_html=rendered["html"],
+        attachments=attachments or None, fallback_reason=reason,
     )
+    return _add(row)
+
+
+def queue_whatsapp(kind: str, user, text: str, variables: dict,
+                   fallback: dict | None = None) -> OutboxMessage | None:
+    """Add a WhatsApp row for `user`, or None when WhatsApp may not carry it now.
+
+    Free text goes only within 24 hours of the member's last WhatsApp message; outside that
+    window the approved template for `kind` (with `variables`) is sent; with no template, or
+    no phone number, None: the caller sends an e-mail instead. `fallback` is the rendered
+    e-mail (`render_email`) sent if the message cannot be delivered.
+    """
+    if not user.phone:
+        return None
+    content_sid = None
+    if not whatsapp.window_open(user):
+        content_sid = whatsapp.template_for(kind)
+        if content_sid is None:
+            return None
+    row = OutboxMessage(
+        channel="whatsapp", kind=kind, user=user, recipient=whatsapp.address(user.phone),
+        subject=kind, body_text=text, content_sid=content_sid,
+        # kept for free text too: if the window has closed by the time it leaves, the
+        # template chosen then needs them
+        content_variables=variables, fallback=fallback,
+    )
+    return _add(row)
+
+
+def _add(row: OutboxMessage) -> OutboxMessage:
     db.session.add(row)
     db.session.flush()
     _remember(row)
     return row
+
+
+def fall_back(row: OutboxMessage, reason: str) -> OutboxMessage | None:
+    """Send the e-mail a WhatsApp row carries instead of it (once; flush only)."""
+    if row.fallback_id is not None or not row.fallback:
+        return row.fallback_row
+    replacement = add_email(row.kind, row.fallback, user=row.user, reason=reason)
+    row.fallback_row = replacement
+    row.fallback_reason = reason
+    db.session.flush()
+    log.warning("WhatsApp message %s not delivered (%s): sent by e-mail as %s", row.id,
+                reason, replacement.id)
+    return replacement
 
 
 def _remember(row: OutboxMessage) -> None:
@@ -77,6 +138,8 @@ def send_queued_after_commit() -> None:
         db.session.rollback()  # never commit work that the request left uncommitted
         try:
             deliver_rows(ids)
+            # the e-mails that replace WhatsApp messages refused just now go at once too
+            deliver_rows(db.session.info.pop(COMMITTED, []))
         except Exception:  # the rows are committed: a worker delivers them, the answer stands
             log.exception("Outbox: rows %s not sent after the request; left to the workers", ids)
             db.session.rollback()
@@ -135,7 +198,14 @@ def _send_claimed(row_id: int) -> int:
     row = db.session.get(OutboxMessage, row_id, populate_existing=True)
     try:
         CHANNELS[row.channel](row)
-    except Exception as error:  # any failure of the channel means "try again later"
+    except whatsapp.Undeliverable as error:  # trying again cannot help: e-mail instead
+        db.session.rollback()
+        row = db.session.get(OutboxMessage, row_id)
+        _give_up(row, f"{error.reason}: {error}")
+        fall_back(row, error.reason)
+        db.session.commit()
+        return 0
+    except Exception as error:  # any other failure of the channel means "try again later"
         db.session.rollback()
         _record_failure(db.session.get(OutboxMessage, row_id), error)
         db.session.commit()
@@ -150,17 +220,29 @@ def _send_claimed(row_id: int) -> int:
 
 def _record_failure(row: OutboxMessage, error: Exception) -> None:
     config = current_app.config
+    if row.attempts + 1 >= config["OUTBOX_MAX_ATTEMPTS"]:
+        _give_up(row, f"{type(error).__name__}: {error}")
+        fall_back(row, "provider_down")
+        return
     row.attempts += 1
     row.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if row.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-        row.status = OutboxStatus.FAILED.value
-        log.error("Outbox message %s failed for good: %s", row.id, row.last_error)
-        return
-    delay = config["OUTBOX_RETRY_SECONDS"] * 2 ** (row.attempts - 1)
-    row.status = OutboxStatus.PENDING.value
-    row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    schedule_retry(row)
     log.warning("Outbox message %s not sent (attempt %s): %s", row.id, row.attempts,
                 row.last_error)
+
+
+def schedule_retry(row: OutboxMessage) -> None:
+    """Put the row back in the queue after the back-off its attempts call for."""
+    delay = current_app.config["OUTBOX_RETRY_SECONDS"] * 2 ** max(row.attempts - 1, 0)
+    row.status = OutboxStatus.PENDING.value
+    row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+
+
+def _give_up(row: OutboxMessage, error: str) -> None:
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.status = OutboxStatus.FAILED.value
+    log.error("Outbox message %s failed for good: %s", row.id, row.last_error)
 
 
 def retry(row: OutboxMessage) -> None:
@@ -173,12 +255,54 @@ def retry(row: OutboxMessage) -> None:
 
 
 def work(poll_seconds: float = 5.0, once: bool = False, batch: int = 50) -> int:
-    """The worker loop behind `flask outbox work`; returns how many messages it sent."""
-    total = 0
+    """The worker loop behind `flask outbox work`; returns how many messages it sent.
+    Once an hour (and on the first pass) it also queues the pickup reminders due."""
+    total, reminded_at = 0, None
     while True:
+        if reminded_at is None or time.monotonic() - reminded_at >= REMINDER_SECONDS:
+            _send_reminders()
+            reminded_at = time.monotonic()
         sent = deliver_due(batch)
         total += sent
         if once:
             return total
         if sent == 0:
             time.sleep(poll_seconds)
+
+
+def _send_reminders() -> None:
+    from portal.requests.pickup import send_reminders
+
+    try:
+        send_reminders()
+    except Exception:  # a reminder problem must never stop the delivery of messages
+        db.session.rollback()
+        log.exception("Pickup reminders failed; the next pass tries again")
+
+
+def record_delivery(sid: str, state: str, error_code: str | None = None,
+                    error_text: str | None = None) -> bool:
+    """Apply a WhatsApp status callback; False when it changes nothing (unknown message,
+    replay, or a state the message has already passed). Flush only."""
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == sid)
+                            .with_for_update())
+    if row is None or whatsapp.progress(state) <= whatsapp.progress(row.delivery_status):
+        return False
+    row.delivery_status = state
+    if state in whatsapp.FAILED_STATES:
+        row.delivery_error = " ".join(filter(None, [error_code, error_text]))[:200] or None
+        _undelivered(row, error_code)
+    db.session.flush()
+    return True
+
+
+def _undelivered(row: OutboxMessage, error_code: str | None) -> None:
+    """Twilio could not deliver: send again when that can help, else e-mail instead."""
+    if whatsapp.retryable(error_code) and row.attempts < current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        row.provider_sid = None  # the next attempt gets a new SID
+        schedule_retry(row)
+        _remember(row)
+        return
+    row.status = OutboxStatus.FAILED.value
+    row.last_error = f"undelivered: {row.delivery_error or ''}".strip()
+    fall_back(row, "undelivered")

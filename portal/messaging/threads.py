@@ -1,18 +1,35 @@
-"""What people write about an order: staff notes (never shown to members) and the member's
-requests for a change of the proforma. Functions flush; views commit."""
+"""The order thread: what members and staff write to each other (portal, e-mail, WhatsApp),
+staff's internal notes (never shown to members), change requests, WhatsApp messages received
+(an "unassigned" inbox holds those no order could be found for), and who has read what.
+Functions flush; views commit."""
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.links import external_url
 from portal.messaging import order_news
-from portal.messaging.models import OrderMessage, OrderMessageKind
+from portal.messaging.models import OrderMessage, OrderMessageKind, ThreadChannel
+from portal.messaging.notifications import notify
 
-BODY_MAX = 2000
+BODY_MAX = 2000          # what people type in the portal
+RECEIVED_MAX = 10_000    # what arrives by WhatsApp is kept whole, up to this
+MEDIA_MAX = 10           # Twilio sends at most 10 media per message
+FINISHED = ("draft", "completed", "cancelled")
+CONVERSATION = (OrderMessageKind.MESSAGE.value, OrderMessageKind.CHANGE_REQUEST.value)
 
 
-def _add(order, author, kind: OrderMessageKind, body: str) -> OrderMessage:
+class ThreadError(Exception):
+    """A refused thread action; `message` is a French sentence for the person."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _add(order, author, kind: OrderMessageKind, body: str, **fields) -> OrderMessage:
     message = OrderMessage(order=order, author=author, kind=kind.value, body=body,
-                           created_at=utcnow())
+                           created_at=utcnow(), **fields)
     db.session.add(message)
     db.session.flush()
     return message
@@ -25,12 +42,161 @@ def add_note(order, author, body: str) -> OrderMessage:
 
 def ask_for_change(order, member, body: str) -> OrderMessage:
     """The member asks for a change of the proforma; staff are told."""
-    message = _add(order, member, OrderMessageKind.CHANGE_REQUEST, body)
+    message = _add(order, member, OrderMessageKind.CHANGE_REQUEST, body, from_member=True)
     order_news.tell_staff(order, _l("Demande de modification de la proforma de %(ref)s par "
                                     "%(name)s", ref=order.reference, name=member.full_name),
                           "staff_change_request", message=message)
     return message
 
 
+def member_writes(order, member, body: str) -> OrderMessage:
+    """The member writes to the agency from the order page; staff are told in-app."""
+    message = _add(order, member, OrderMessageKind.MESSAGE, body, from_member=True)
+    _tell_staff_in_app(order, _l("Message de %(name)s sur %(ref)s", name=member.full_name,
+                                 ref=order.reference))
+    return message
+
+
+def staff_writes(order, author, body: str, channel: str) -> OrderMessage:
+    """Staff write to the member: always in the thread (and in-app), and by e-mail or WhatsApp
+    when chosen. The outbox row tells how it left (WhatsApp may fall back to e-mail)."""
+    message = _add(order, author, OrderMessageKind.MESSAGE, body, channel=channel)
+    order_news.message_from_agency(order, message)
+    return message
+
+
+def _tell_staff_in_app(order, notice) -> None:
+    link = external_url("staff.order_detail", order_id=order.id, _anchor="echanges")
+    for person in order_news.staff_team():
+        notify(person, notice, link=link)
+
+
 def visible_to_member(order) -> list[OrderMessage]:
     return [m for m in order.messages if not m.is_internal]
+
+
+# --- WhatsApp messages received ---------------------------------------------------------------
+
+def record_inbound(form) -> OrderMessage | None:
+    """Add a WhatsApp message Twilio forwarded (already signature-checked) to the sender's most
+    recent active order, or to the unassigned inbox; None if it was already received."""
+    sid = (form.get("MessageSid") or "").strip()[:64]
+    sender = (form.get("From") or "").strip()[:40]
+    if not sid or not sender or _already_received(sid):
+        return None
+    member, order = _match(sender.removeprefix("whatsapp:"))
+    message = _add(order, member, OrderMessageKind.MESSAGE, (form.get("Body") or "")[:RECEIVED_MAX],
+                   channel=ThreadChannel.WHATSAPP.value, from_member=True, provider_sid=sid,
+                   sender=sender, media=_media(form) or None)
+    who = member.full_name if member else sender.removeprefix("whatsapp:")
+    if order is not None:
+        _tell_staff_in_app(order, _l("Message WhatsApp de %(name)s sur %(ref)s", name=who,
+                                     ref=order.reference))
+    else:
+        for person in order_news.staff_team():
+            notify(person, _l("Message WhatsApp à classer de %(name)s", name=who),
+                   link=external_url("staff.inbox"))
+    return message
+
+
+def _already_received(sid: str) -> bool:
+    return db.session.scalar(select(OrderMessage.id).where(OrderMessage.provider_sid == sid)
+                             ) is not None
+
+
+def _match(phone: str):
+    """The member with this phone number and their most recent active order (either may be
+    None: an unknown number, or several members sharing it with no active order)."""
+    from portal.members.models import User
+    from portal.requests.models import Order
+
+    members = list(db.session.scalars(select(User).where(User.phone == phone, User.role == "member")
+                                      .order_by(User.id)))
+    if not members:
+        return None, None
+    order = db.session.scalar(
+        select(Order).where(Order.user_id.in_([m.id for m in members]),
+                            Order.status.not_in(FINISHED))
+        .order_by(Order.submitted_at.desc(), Order.id.desc()).limit(1))
+    if order is not None:
+        return order.user, order
+    return (members[0] if len(members) == 1 else None), None
+
+
+def _media(form) -> list[dict]:
+    try:
+        count = min(max(int(form.get("NumMedia") or 0), 0), MEDIA_MAX)
+    except ValueError:
+        count = 0
+    found = []
+    for index in range(count):
+        url = (form.get(f"MediaUrl{index}") or "").strip()
+        if url:
+            found.append({"url": url[:2048],
+                          "content_type": (form.get(f"MediaContentType{index}") or "")[:100]})
+    return found
+
+
+def unassigned(limit: int = 100) -> list[OrderMessage]:
+    return list(db.session.scalars(select(OrderMessage).where(OrderMessage.order_id.is_(None))
+                                   .order_by(OrderMessage.created_at.desc()).limit(limit)))
+
+
+def file_to_order(message: OrderMessage, order) -> None:
+    """Staff file an unassigned message to an order (of the sender, when the sender is known)."""
+    if message.order_id is not None:
+        raise ThreadError(_l("Ce message est déjà rattaché à une commande."))
+    if order.status == "draft":
+        raise ThreadError(_l("Aucune commande ne porte cette référence."))
+    if message.author_id is not None and order.user_id != message.author_id:
+        raise ThreadError(_l("Cette commande n'appartient pas à l'expéditeur du message."))
+    message.order = order
+    db.session.flush()
+
+
+# --- Who has read what ------------------------------------------------------------------------
+
+def _unread(from_member: bool):
+    return (OrderMessage.from_member.is_(from_member), OrderMessage.read_at.is_(None),
+            OrderMessage.kind.in_(CONVERSATION))
+
+
+def unread_for_member(user) -> dict[int, int]:
+    """{order id: messages from the agency the member has not read}."""
+    from portal.requests.models import Order
+
+    query = (select(OrderMessage.order_id, func.count(OrderMessage.id))
+             .join(Order, Order.id == OrderMessage.order_id)
+             .where(Order.user_id == user.id, *_unread(False))
+             .group_by(OrderMessage.order_id))
+    return dict(db.session.execute(query).all())
+
+
+def unread_for_staff() -> int:
+    """Messages from members on orders that no staff member has opened since."""
+    query = select(func.count(OrderMessage.id)).where(OrderMessage.order_id.is_not(None),
+                                                      *_unread(True))
+    return db.session.scalar(query) or 0
+
+
+def unassigned_count() -> int:
+    return db.session.scalar(select(func.count(OrderMessage.id))
+                             .where(OrderMessage.order_id.is_(None))) or 0
+
+
+def orders_with_unread(limit: int = 100):
+    """(order, unread count, last message time) for staff, the longest waiting first."""
+    from portal.requests.models import Order
+
+    query = (select(Order, func.count(OrderMessage.id), func.min(OrderMessage.created_at))
+             .join(OrderMessage, OrderMessage.order_id == Order.id).where(*_unread(True))
+             .group_by(Order.id).order_by(func.min(OrderMessage.created_at)).limit(limit))
+    return db.session.execute(query).all()
+
+
+def mark_read(order, by_member: bool) -> None:
+    """The member (or staff) opened the order: what the other side wrote is now read."""
+    db.session.execute(
+        update(OrderMessage)
+        .where(OrderMessage.order_id == order.id, *_unread(not by_member))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))

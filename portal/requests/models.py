@@ -61,11 +61,19 @@ class Order(db.Model):
     tracking_number: Mapped[str | None] = mapped_column(String(100))
     tracking_url: Mapped[str | None] = mapped_column(String(2048))
     weight_grams: Mapped[int | None]
+    # Handing the goods over: the code the member shows, and who collected when.
+    pickup_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    pickup_reminded_at: Mapped[datetime | None]
+    handed_over_at: Mapped[datetime | None]
+    handed_over_to: Mapped[str | None] = mapped_column(String(120))
+    handed_over_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
+    handed_over_by = relationship("User", foreign_keys=[handed_over_by_id])
     pickup_point = relationship("PickupPoint")
     terms_version = relationship("TermsVersion")
     items: Mapped[list["OrderItem"]] = relationship(

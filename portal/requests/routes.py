@@ -16,8 +16,10 @@ from sqlalchemy import select
 from portal import storage
 from portal.extensions import db
 from portal.members.models import Address
+from portal.messaging import threads
+from portal.messaging.forms import MessageForm
 from portal.payments import proofs
-from portal.requests import ordering
+from portal.requests import ordering, pickup
 from portal.requests.forms import AddressChoiceForm, CancelForm, ItemEditForm, ItemForm, SubmitForm
 from portal.requests.models import MAX_ITEMS, Order, OrderItem, PartnerShop
 from portal.security import page_number
@@ -163,6 +165,7 @@ def submit():
 @login_required
 def dashboard():
     return render_template("requests/dashboard.html", orders=ordering.active_orders(current_user),
+                           unread=threads.unread_for_member(current_user),
                            cart=ordering.cart_of(current_user), needs_member=ordering.needs_member)
 
 
@@ -181,6 +184,14 @@ def order_detail(order_id: int):
     order = own_order(order_id)
     if order.status == Status.DRAFT.value:
         return redirect(url_for("requests.cart"))
+    page = render_order(order, MessageForm(formdata=None))
+    if not current_user.is_staff:
+        threads.mark_read(order, by_member=True)
+        db.session.commit()
+    return page
+
+
+def render_order(order: Order, message_form: MessageForm, status: int = 200):
     awaited = proofs.kind_awaited(order)
     return render_template(
         "requests/order.html", order=order,
@@ -188,7 +199,25 @@ def order_detail(order_id: int):
         can_change_address=ordering.can_change_address(order, current_user),
         can_send_proof=proofs.can_send_proof(order, current_user), awaited=awaited,
         still_due=proofs.amount_due(order, awaited) if awaited else 0,
-        today=agency_today())
+        today=agency_today(), message_form=message_form,
+        thread=threads.visible_to_member(order), whatsapp_link=pickup.whatsapp_link(order),
+        pickup_qr=pickup.qr_svg(order) if order.status == Status.READY.value else None,
+    ), status
+
+
+@bp.route("/commandes/<int:order_id>/messages", methods=["POST"])
+@login_required
+def post_message(order_id: int):
+    order = member_order(order_id)
+    if order.status == Status.DRAFT.value:
+        abort(404)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return render_order(order, form, status=422)
+    threads.member_writes(order, current_user, form.body.data)
+    db.session.commit()
+    flash(_("Votre message est envoyé à l'agence."), "success")
+    return redirect(url_for("requests.order_detail", order_id=order.id, _anchor="messages"))
 
 
 @bp.route("/commandes/<int:order_id>/annuler", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 methods, pickup points and terms versions."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, select
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import local_today, utcnow
@@ -55,6 +55,7 @@ SETTINGS_DEFAULTS = {
     "deposit_bp": 5000,
     "proforma_validity_days": 7,
     "transport_rate_per_kg": 0,
+    "pickup_reminder_days": 3,
 }
 
 
@@ -72,6 +73,7 @@ class AgencySettings(db.Model):
         CheckConstraint("service_fee_minimum >= 0 AND transport_rate_per_kg >= 0",
                         name="amounts_positive"),
         CheckConstraint("proforma_validity_days BETWEEN 1 AND 365", name="validity_range"),
+        CheckConstraint("pickup_reminder_days BETWEEN 0 AND 90", name="reminder_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -95,6 +97,12 @@ class AgencySettings(db.Model):
     proforma_validity_days: Mapped[int]
     transport_rate_per_kg: Mapped[int] = mapped_column(BigInteger)
     staff_notification_email: Mapped[str | None] = mapped_column(String(254))
+    # Messages sent when an order is ready (placeholders: see portal/requests/pickup.py).
+    pickup_message: Mapped[str | None] = mapped_column(Text)
+    delivery_message: Mapped[str | None] = mapped_column(Text)
+    pickup_reminder_days: Mapped[int] = mapped_column(default=3)  # 0: no reminder
+    # Approved WhatsApp templates: {message kind: Twilio Content SID}.
+    whatsapp_templates: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @staticmethod

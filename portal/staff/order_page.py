@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.messaging import threads
+from portal.messaging.forms import HandOverForm, StaffMessageForm
 from portal.money import amount_input, exponent
 from portal.payments import refunds
 from portal.payments.models import ProofStatus
@@ -84,6 +85,11 @@ def render_order(order: Order, status: int = 200, **forms):
         "shipment_form": lambda: ShipmentForm(formdata=None),
         "arrival_form": lambda: invoice_form(order, ArrivalForm),
         "correction_form": lambda: invoice_form(order, invoice=order.current_invoice),
+        "message_form": lambda: StaffMessageForm(formdata=None,
+                                                 channel=order.user.preferred_channel),
+        "handover_form": lambda: HandOverForm(formdata=None, collected_by=order.user.full_name,
+                                              how="delivered" if order.delivery_mode == "home"
+                                              else "pickup"),
     }
     forms = {name: forms[name] if name in forms else make() for name, make in defaults.items()}
     return render_template(
@@ -93,6 +99,7 @@ def render_order(order: Order, status: int = 200, **forms):
         can_purchase=can_move(order, Status.PURCHASED, user),
         can_ship=can_move(order, Status.IN_TRANSIT, user),
         can_arrive=can_arrive(order, user), can_correct=can_correct(order, user),
+        can_hand_over=can_move(order, Status.COMPLETED, user),
         held=refunds.money_held(order), settings=AgencySettings.get(),
         currency=currency_of(order), currency_exponent=exponent(currency_of(order)),
         cancel_reason_label=lambda code: dict(CANCEL_REASONS).get(code, code),
@@ -115,7 +122,11 @@ def refused(order: Order, error: WorkflowError):
 @bp.route("/commandes/<int:order_id>")
 @staff_required
 def order_detail(order_id: int):
-    return render_order(staff_order(order_id))
+    order = staff_order(order_id)
+    page = render_order(order)
+    threads.mark_read(order, by_member=False)
+    db.session.commit()
+    return page
 
 
 @bp.route("/commandes/<int:order_id>/notes", methods=["POST"])

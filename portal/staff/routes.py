@@ -2,13 +2,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from portal.extensions import db
 from portal.members import accounts
 from portal.members.forms import StaffAccountForm
 from portal.members.models import Role, User
-from portal.messaging import outbox
+from portal.messaging import outbox, threads
 from portal.messaging.models import OutboxMessage, OutboxStatus
 from portal.requests.models import PartnerShop
 from portal.security import admin_required, page_number, staff_required
@@ -19,11 +19,18 @@ from portal.staff.models import PickupPoint, TermsVersion
 bp = Blueprint("staff", __name__, url_prefix="/equipe")
 
 
+REPLACED = "remplaces"
+
+
 def outbox_counts() -> dict[str, int]:
+    replaced = func.count(OutboxMessage.id).filter(OutboxMessage.channel == "email",
+                                                   OutboxMessage.fallback_reason.is_not(None))
     rows = db.session.execute(
-        select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
-    )
-    return {status.value: 0 for status in OutboxStatus} | dict(rows.all())
+        select(OutboxMessage.status, func.count(OutboxMessage.id), replaced)
+        .group_by(OutboxMessage.status)).all()
+    counts = {status.value: 0 for status in OutboxStatus} | {s: n for s, n, _r in rows}
+    counts[REPLACED] = sum(r for _s, _n, r in rows)
+    return counts
 
 
 @bp.route("/")
@@ -36,7 +43,9 @@ def home():
     unconfirmed = db.session.scalar(select(func.count(User.id)).where(
         User.role == Role.MEMBER.value, User.confirmed_at.is_(None))) or 0
     return render_template("staff/home.html", members=members, unconfirmed=unconfirmed,
-                           outbox=outbox_counts(), queues=queue_states())
+                           outbox=outbox_counts(), queues=queue_states(),
+                           unread_messages=threads.unread_for_staff(),
+                           unassigned_messages=threads.unassigned_count())
 
 
 @bp.route("/membres")
@@ -69,9 +78,14 @@ def staff_accounts():
 @staff_required
 def outbox_list():
     status = request.args.get("statut", "failed")
-    if status not in {s.value for s in OutboxStatus}:
+    if status not in {s.value for s in OutboxStatus} | {REPLACED}:
         status = "failed"
-    query = (select(OutboxMessage).where(OutboxMessage.status == status)
+    if status == REPLACED:  # e-mails sent because WhatsApp could not carry the message
+        condition = and_(OutboxMessage.channel == "email",
+                         OutboxMessage.fallback_reason.is_not(None))
+    else:
+        condition = OutboxMessage.status == status
+    query = (select(OutboxMessage).where(condition)
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     pagination = db.paginate(query, page=page_number(), per_page=25, error_out=False)
     return render_template("staff/outbox.html", pagination=pagination, status=status,
@@ -184,4 +198,4 @@ def terms():
 
 
 # Views kept in their own modules, registered on the same blueprint.
-from portal.staff import order_list, order_page, settings_routes  # noqa: E402,F401
+from portal.staff import messages, order_list, order_page, settings_routes  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """What admins do with the agency's settings: identity and logo, legal mentions, money and
-time, quoting defaults, and the payment methods offered to members.
+time, quoting defaults, messages to members (pickup and delivery texts, reminders, WhatsApp
+templates), and the payment methods offered to members.
 
 Functions flush; views commit.
 """
@@ -13,7 +14,8 @@ SETTINGS_FIELDS = (
     "company_name", "company_address", "company_phone", "company_whatsapp", "company_email",
     "siret", "ninea", "rccm", "vat_number", "legal_mentions", "currency", "locale", "timezone",
     "service_fee_bp", "service_fee_minimum", "deposit_bp", "proforma_validity_days",
-    "transport_rate_per_kg", "staff_notification_email",
+    "transport_rate_per_kg", "staff_notification_email", "pickup_message", "delivery_message",
+    "pickup_reminder_days", "whatsapp_templates",
 )
 PAYMENT_METHOD_FIELDS = ("name", "instructions", "is_active")
 

@@ -1,5 +1,5 @@
 """Forms of the agency settings (identity, legal mentions, money and time, quoting defaults,
-staff alerts) and of the payment methods.
+staff alerts, messages to members) and of the payment methods.
 
 Amounts are typed in major units of the chosen currency and percentages as "10" or "7,5";
 `SettingsForm.values()` turns them into minor units and basis points for the model.
@@ -10,14 +10,22 @@ import zoneinfo
 from babel import Locale, localedata
 from babel.dates import get_timezone, get_timezone_location
 from babel.numbers import format_decimal, get_currency_name
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, ValidationError
 
 from portal.forms import PortalForm, max_length, optional, phone_number, required
+from portal.messaging.whatsapp import KINDS
 from portal.money import MAX_MAJOR, amount_input, exponent, parse_amount, parse_percent, percent_input
+from portal.requests.pickup import (
+    DEFAULT_DELIVERY,
+    DEFAULT_PICKUP,
+    PLACEHOLDER,
+    PLACEHOLDERS,
+    unknown_placeholders,
+)
 from portal.staff.forms import LogoUpload
 from portal.staff.models import AgencySettings
 
@@ -47,6 +55,22 @@ _WHOLE = re.compile(r"[0-9]{1,4}")
 PERCENT_MESSAGE = _l("Indiquez un pourcentage entre 0 et 100, avec deux décimales au plus "
                      "(par exemple 7,5).")
 VALIDITY_MESSAGE = _l("Indiquez une durée de 1 à 365 jours.")
+REMINDER_MESSAGE = _l("Indiquez un nombre de jours entre 0 et 90 (0 : pas de rappel).")
+CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+CONTENT_SID_MESSAGE = _l("Indiquez l'identifiant du modèle approuvé (Content SID) : « HX » "
+                         "suivi de 32 chiffres ou lettres de a à f.")
+PLACEHOLDER_LIST = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+PICKUP_HELP = _l("Envoyé quand une commande à retirer est prête. Vous pouvez y placer "
+                 "%(placeholders)s : le portail les remplace par le nom du membre, la référence "
+                 "de la commande, le code de retrait, le point de retrait, son adresse, ses "
+                 "horaires et le lien de la commande. Laissé vide, le texte par défaut est "
+                 "envoyé.", placeholders=PLACEHOLDER_LIST)
+DELIVERY_HELP = _l("Envoyé quand une commande à livrer est prête. Vous pouvez y placer "
+                   "%(placeholders)s ; pour une livraison, {adresse} est l'adresse de livraison, "
+                   "{point} et {horaires} sont vides. Laissé vide, le texte par défaut est "
+                   "envoyé.", placeholders=PLACEHOLDER_LIST)
+# The Content SID field of each WhatsApp message kind (portal.messaging.whatsapp.KINDS).
+TEMPLATE_FIELDS = {kind: f"whatsapp_{kind}" for kind in KINDS}
 
 
 def _ui_locale() -> Locale:
@@ -113,6 +137,41 @@ def validity_days(form, field):
         raise ValidationError(VALIDITY_MESSAGE)
 
 
+def reminder_days(form, field):
+    if not re.fullmatch(r"[0-9]{1,2}", field.data or "") or int(field.data) > 90:
+        raise ValidationError(REMINDER_MESSAGE)
+
+
+def known_placeholders(form, field):
+    """A message template may only use the placeholders the portal fills, in balanced braces."""
+    unknown = unknown_placeholders(field.data)
+    if unknown:
+        names = ", ".join(f"{{{name}}}" for name in dict.fromkeys(unknown))
+        raise ValidationError(ngettext(
+            "Variable inconnue : %(names)s. Utilisez seulement %(known)s.",
+            "Variables inconnues : %(names)s. Utilisez seulement %(known)s.",
+            len(dict.fromkeys(unknown)), names=names, known=PLACEHOLDER_LIST))
+    if re.search(r"[{}]", PLACEHOLDER.sub("", field.data or "")):
+        raise ValidationError(_l("Une accolade n'est pas fermée (ou est de trop) : écrivez chaque "
+                                 "variable entre deux accolades, par exemple {nom}."))
+
+
+def content_sid(form, field):
+    if field.data and not CONTENT_SID.fullmatch(field.data):
+        raise ValidationError(CONTENT_SID_MESSAGE)
+
+
+def message_field(label, description, default):
+    return TextAreaField(label, [optional(), max_length(2000), known_placeholders],
+                         description=description, render_kw={"placeholder": default})
+
+
+def template_field(label):
+    return StringField(label, [optional(), content_sid],
+                       render_kw={"placeholder": "HX…", "spellcheck": "false",
+                                  "autocomplete": "off"})
+
+
 class SettingsForm(LogoUpload, PortalForm):
     # Identité
     company_name = StringField(_l("Nom de l'agence"), [required(), max_length(160)])
@@ -158,10 +217,36 @@ class SettingsForm(LogoUpload, PortalForm):
     staff_notification_email = StringField(
         _l("E-mail d'alerte de l'équipe (facultatif)"), optional_email(),
         description=_l("Reçoit un message à chaque nouvelle demande."))
+    # Messages aux membres
+    pickup_message = message_field(_l("Message de retrait (facultatif)"), PICKUP_HELP,
+                                   DEFAULT_PICKUP)
+    delivery_message = message_field(_l("Message de livraison (facultatif)"), DELIVERY_HELP,
+                                     DEFAULT_DELIVERY)
+    pickup_reminder_days = StringField(
+        _l("Rappel de retrait après (jours)"), [required(), reminder_days],
+        description=_l("Une commande prête et pas encore retirée est rappelée au membre après "
+                       "ce nombre de jours, puis à nouveau à chaque période. 0 : pas de rappel."),
+        render_kw={"inputmode": "numeric"})
+    whatsapp_status_changed = template_field(_l("Modèle « changement de statut » (facultatif)"))
+    whatsapp_document_issued = template_field(
+        _l("Modèle « nouveau document » : proforma, reçu, facture (facultatif)"))
+    whatsapp_pickup_ready = template_field(_l("Modèle « commande prête » (facultatif)"))
+    whatsapp_pickup_reminder = template_field(_l("Modèle « rappel de retrait » (facultatif)"))
+    whatsapp_staff_message = template_field(_l("Modèle « message de l'agence » (facultatif)"))
+    # The texts sent when a message is left blank, shown on the page to copy from.
+    DEFAULT_TEXTS = ((_l("Retrait"), DEFAULT_PICKUP), (_l("Livraison"), DEFAULT_DELIVERY))
+    WHATSAPP_HELP = _l(
+        "Pour écrire à un membre sur WhatsApp plus de 24 heures après son dernier message, "
+        "WhatsApp exige un modèle approuvé. Indiquez ici l'identifiant (Content SID, « HX… ») "
+        "du modèle créé dans Twilio pour chaque sorte de message. Chaque modèle reçoit "
+        "{{1}} le prénom, {{2}} la référence de la commande, {{3}} ce qui se passe (statut, "
+        "document, code de retrait) et {{4}} le lien de la commande. Sans modèle, un message "
+        "WhatsApp hors de la fenêtre de 24 heures part par e-mail.")
 
     TEXT_FIELDS = ("company_name", "company_address", "company_phone", "company_whatsapp",
                    "company_email", "siret", "ninea", "rccm", "vat_number", "legal_mentions",
-                   "currency", "locale", "timezone", "staff_notification_email")
+                   "currency", "locale", "timezone", "staff_notification_email",
+                   "pickup_message", "delivery_message")
     AMOUNT_FIELDS = ("service_fee_minimum", "transport_rate_per_kg")
 
     def __init__(self, *args, **kwargs):
@@ -179,7 +264,10 @@ class SettingsForm(LogoUpload, PortalForm):
                  for name in cls.AMOUNT_FIELDS}
         data |= {"service_fee_percent": percent_input(settings.service_fee_bp),
                  "deposit_percent": percent_input(settings.deposit_bp),
-                 "proforma_validity_days": str(settings.proforma_validity_days)}
+                 "proforma_validity_days": str(settings.proforma_validity_days),
+                 "pickup_reminder_days": str(settings.pickup_reminder_days)}
+        templates = settings.whatsapp_templates or {}
+        data |= {name: templates.get(kind) for kind, name in TEMPLATE_FIELDS.items()}
         return cls(data=data)
 
     def _check_amount(self, field):
@@ -214,8 +302,18 @@ class SettingsForm(LogoUpload, PortalForm):
                    for name in self.AMOUNT_FIELDS}
         values |= {"service_fee_bp": parse_percent(self.service_fee_percent.data),
                    "deposit_bp": parse_percent(self.deposit_percent.data),
-                   "proforma_validity_days": int(self.proforma_validity_days.data)}
+                   "proforma_validity_days": int(self.proforma_validity_days.data),
+                   "pickup_reminder_days": int(self.pickup_reminder_days.data),
+                   "whatsapp_templates": self.whatsapp_templates() or None}
         return values
+
+    def whatsapp_templates(self) -> dict:
+        """{message kind: Content SID} for the kinds given a template."""
+        return {kind: getattr(self, name).data for kind, name in TEMPLATE_FIELDS.items()
+                if getattr(self, name).data}
+
+    def template_fields(self) -> list:
+        return [getattr(self, name) for name in TEMPLATE_FIELDS.values()]
 
 
 class PaymentMethodForm(PortalForm):

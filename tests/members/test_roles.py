@@ -39,6 +39,13 @@ STAFF_PAGES = [
     ("post", "/equipe/commandes/{id}/expedition"),
     ("post", "/equipe/commandes/{id}/arrivee"),
     ("post", "/equipe/commandes/{id}/facture/correction"),
+    ("post", "/equipe/commandes/{id}/messages"),
+    ("post", "/equipe/commandes/{id}/remise"),
+    ("get", "/equipe/messages"),
+    ("post", "/equipe/messages/{id}/classer"),
+    ("file", "/equipe/messages/{id}/media/{index}"),  # a 404 without such a message
+    ("file", "/equipe/messages/{id}/media/{index}/preuve"),
+    ("get", "/equipe/retrait"),
     ("get", "/equipe/parametres"),
     ("file", "/equipe/parametres/logo"),  # a 404 until a logo is uploaded
     ("get", "/equipe/moyens-de-paiement"),
@@ -56,7 +63,7 @@ NEW_STAFF_PASSWORD = "Le-marche-de-Treichville-7"
 
 
 def visit(client, method: str, url: str):
-    url = url.format(id=1, direction="haut")
+    url = url.format(id=1, direction="haut", index=0)
     return client.get(url) if method in ("get", "file") else client.post_form(url)
 
 
