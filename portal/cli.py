@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.members import accounts
 from portal.members.models import Address, User
 from portal.members.passwords import password_problem
-from portal.messaging import outbox
+from portal.messaging import outbox, threads
 from portal.proforma.forms import QuoteInput
 from portal.proforma.quoting import issue_proforma
 from portal.proforma.totals import Deposit, Fee, Line, Quote
@@ -180,7 +180,8 @@ def register(app: Flask) -> None:
 
 
 def add_demo_requests() -> None:
-    """Two requests of the demo member: one waiting for its quote, one quoted."""
+    """Two requests of the demo member: one waiting for its quote, one quoted (with a short
+    exchange in its thread)."""
     member = db.session.scalar(select(User).where(User.role == "member"))
     staff = db.session.scalar(select(User).where(User.role == "staff"))
     orders = []
@@ -199,3 +200,6 @@ def add_demo_requests() -> None:
     methods = [method.id for method in active_payment_methods()]
     valid_until = agency_today() + timedelta(days=7)
     issue_proforma(orders[1], QuoteInput(quote, valid_until, methods, None, False), staff)
+    threads.member_writes(orders[1], member, "Bonjour, le sac existe-t-il aussi en vert ?")
+    threads.staff_writes(orders[1], staff, "Bonjour Fatou, oui : nous pouvons le prendre en vert "
+                         "au même prix. Dites-nous si vous préférez cette couleur.", "portal")

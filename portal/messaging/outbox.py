@@ -191,7 +191,9 @@ def deliver_rows(ids: list[int]) -> int:
 
 
 def deliver_due(limit: int = 50) -> int:
-    return sum(_send_claimed(row_id) for row_id in claim_due(limit))
+    sent = sum(_send_claimed(row_id) for row_id in claim_due(limit))
+    db.session.info.pop(COMMITTED, None)  # rows added meanwhile are due: the next pass takes them
+    return sent
 
 
 def _send_claimed(row_id: int) -> int:

@@ -66,7 +66,8 @@ def staff_writes(order, author, body: str, channel: str) -> OrderMessage:
 
 
 def _tell_staff_in_app(order, notice) -> None:
-    link = external_url("staff.order_detail", order_id=order.id, _anchor="echanges")
+    # external_url builds with werkzeug, which has no _anchor: the fragment is added here
+    link = external_url("staff.order_detail", order_id=order.id) + "#echanges"
     for person in order_news.staff_team():
         notify(person, notice, link=link)
 

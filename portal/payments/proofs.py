@@ -137,6 +137,8 @@ def accept_proof(proof: PaymentProof, staff, received_amount: int) -> PaymentPro
         _l("Paiement de %(amount)s reçu pour la commande %(ref)s.",
            amount=format_money(received_amount, proof.currency), ref=order.reference),
         receipt_attachment(proof), proof=proof, remaining=remaining, status_label=target.label)
+    if target is Status.READY:  # fully paid: the pickup code and the arrangement go out
+        order_news.pickup_ready(order, target.label)
     return proof
 
 

@@ -1,6 +1,7 @@
 """The money path in a real browser: the member (phone) uploads a deposit proof (a real image
 file), staff (desk) accept it and record the arrival, the member downloads the invoice and sends
-the balance proof, staff accept it and the order shows `ready`."""
+the balance proof, staff accept it and the order shows `ready` with its pickup code and QR code;
+staff find the order by that code and hand it over, and the member sees it collected."""
 import re
 
 from PIL import Image
@@ -42,7 +43,47 @@ def test_a_member_pays_the_deposit_and_the_balance_and_the_order_is_ready(
     phone.goto(f"/commandes/{order_id}")
     expect(phone.get_by_test_id("status")).to_have_text("Prête — retrait ou livraison à organiser")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    code = pickup_code(phone)
     shots(phone, "member-order-ready")
+
+    hand_over(desktop, code, reference, "Mariam Touré", shots)
+
+    phone.reload()
+    expect(phone.get_by_test_id("status")).to_have_text("Retirée / livrée")
+    expect(phone.get_by_test_id("handed-over")).to_contain_text("à Mariam Touré")
+    expect(phone.get_by_test_id("pickup-code")).to_have_count(0)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shots(phone, "member-order-completed")
+
+
+def pickup_code(page) -> str:
+    """The code and QR code the member shows at the counter; returns the code."""
+    code = page.get_by_test_id("pickup-code")
+    expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{8}$"))
+    qr = page.locator("svg.pickup-qr")
+    expect(qr).to_be_visible()
+    box = qr.bounding_box()
+    assert box["width"] >= 100 and box["width"] <= page.viewport_size["width"], box
+    return code.inner_text().strip()
+
+
+def hand_over(page, code, reference, name, shots):
+    """Staff type the code (as a person would: lower case, a space in the middle), check the
+    order and confirm the hand-over."""
+    page.goto("/equipe/")
+    page.get_by_role("link", name="Remise : trouver une commande par son code").click()
+    page.get_by_label("Code de remise").fill(f"{code[:4].lower()} {code[4:].lower()}")
+    page.get_by_role("button", name="Chercher").click()
+    found = page.get_by_test_id("pickup-order")
+    expect(found).to_contain_text(reference)
+    expect(found).to_contain_text(name)
+    expect(page.get_by_label("Remise à (nom de la personne)")).to_have_value(name)
+    shots(page, "staff-pickup-lookup")
+    page.get_by_role("button", name="Confirmer la remise").click()
+    expect(page.get_by_text(f"La commande {reference} est remise : elle est terminée.")
+           ).to_be_visible()
+    expect(page.get_by_test_id("status")).to_have_text("Retirée / livrée")
+    shots(page, "staff-handed-over")
 
 
 def send_proof(page, order_id, photo, amount, shots):

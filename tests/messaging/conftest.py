@@ -15,6 +15,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.messaging.models import OutboxMessage
 from tests.conftest import free_port
+from tests.messaging.rows import detached
 
 SIGNUP = {
     "email": "fatou@example.com",
@@ -121,10 +122,7 @@ def add_message(recipient: str = "awa@example.com", **fields) -> int:
 
 
 def outbox_row(app, row_id: int) -> OutboxMessage:
-    with app.app_context():
-        row = db.session.get(OutboxMessage, row_id)
-        db.session.expunge(row)
-        return row
+    return detached(app, OutboxMessage, row_id)
 
 
 def make_due(app, row_id: int | None = None) -> None:

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.messaging.models import OrderMessage, OutboxMessage
 from tests.factories import make_order, make_user
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM
+from tests.messaging.rows import detached_all
 from tests.proforma.conftest import set_agency
 
 PHONE = "+2250701020304"
@@ -63,9 +64,7 @@ def rows(channel: str | None = None) -> list[OutboxMessage]:
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if channel:
         query = query.where(OutboxMessage.channel == channel)
-    found = list(db.session.scalars(query))
-    db.session.expunge_all()
-    return found
+    return detached_all(query)
 
 
 def due_now() -> None:
