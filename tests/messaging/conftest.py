@@ -139,3 +139,10 @@ def only_row_id(app) -> int:
     with app.app_context():
         [row_id] = db.session.scalars(select(OutboxMessage.id)).all()
         return row_id
+
+
+@pytest.fixture(autouse=True)
+def public_base_url(app, monkeypatch):
+    """Webhook signatures are computed for http://localhost: keep that address even when the
+    browser tests' live server (session-wide) has changed PUBLIC_BASE_URL."""
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "http://localhost")
