@@ -31,9 +31,10 @@ KINDS = ("status_changed", "document_issued", "pickup_ready", "pickup_reminder",
          "staff_message")
 DEVELOPMENT = "development"
 FAILED_STATES = frozenset({"failed", "undelivered"})
-# How far a message has gone: a callback never moves it back (replays change nothing).
+# How far a message has gone: a callback never moves it back (replays change nothing). A
+# failure can follow "sent" but not "delivered" or "read": a late one after those is ignored.
 PROGRESS = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
-            "delivered": 4, "read": 5, "failed": 6, "undelivered": 6, "canceled": 6}
+            "failed": 4, "undelivered": 4, "canceled": 4, "delivered": 5, "read": 6}
 # Twilio error codes after which sending again can work: queue overflow, unknown error,
 # WhatsApp rate limit.
 RETRYABLE_ERRORS = frozenset({"30001", "30008", "63018"})

@@ -21,6 +21,7 @@ from tests.messaging.fake_twilio import (  # noqa: F401 (fake_twilio_fixture: th
     AUTH_TOKEN,
     fake_twilio_fixture,
 )
+from tests.messaging.rows import detached
 from tests.messaging.whatsapp_setup import (
     PHONE,
     TEMPLATE_SID,
@@ -230,10 +231,7 @@ def sent(app, awa, fake_twilio):
 
 
 def whatsapp_row(app, row_id: int) -> OutboxMessage:
-    with app.app_context():
-        row = db.session.get(OutboxMessage, row_id)
-        db.session.expunge(row)
-        return row
+    return detached(app, OutboxMessage, row_id)
 
 
 def callback(client, sid: str, state: str, **extra):
@@ -438,3 +436,14 @@ def test_a_member_who_typed_her_number_the_local_way_is_recognised(app, client, 
     assert twilio_posts(app.test_client(), INBOUND, inbound()).status_code == 200
     [message] = messages(app)
     assert (message.order_id, message.author_id) == (order_id, member_id)
+
+
+
+def test_a_failure_reported_after_delivery_changes_nothing(app, client, sent):
+    """Twilio never fails a message it has delivered: a late (or forged) "failed" is ignored."""
+    row_id, sid = sent
+    callback(client, sid, "delivered")
+    assert callback(client, sid, "failed", ErrorCode="63024").status_code == 204
+    row = whatsapp_row(app, row_id)
+    assert (row.delivery_status, row.status, row.fallback_id) == ("delivered", "sent", None)
+    assert outbox_rows(app, "email") == []
