@@ -40,6 +40,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check portal tests migrations wsgi.py
+	$(BIN)/bandit -c bandit.yaml -q -r portal migrations wsgi.py --severity-level medium --confidence-level all
 
 bench: setup
 	$(BIN)/pip install --quiet -r requirements-bench.txt
