@@ -189,12 +189,20 @@ def terms():
     current = TermsVersion.current()
     form = TermsForm(text=current.text if current else "")
     if form.validate_on_submit():
-        terms = agency.publish_terms(form.text.data, current_user)
-        db.session.commit()
-        flash(_("La version %(v)d des conditions générales est publiée.", v=terms.version),
-              "success")
-        return redirect(url_for("staff.terms"))
-    return render_template("staff/terms.html", form=form, current=current)
+        if not unchanged(form.text.data, current):
+            terms = agency.publish_terms(form.text.data, current_user)
+            db.session.commit()
+            flash(_("La version %(v)d des conditions générales est publiée.", v=terms.version),
+                  "success")
+            return redirect(url_for("staff.terms"))
+        form.text.errors.append(_("Ce texte est celui de la version en vigueur : modifiez-le "
+                                  "avant de publier une nouvelle version."))
+    return render_template("staff/terms.html", form=form, current=current), (
+        422 if form.errors else 200)
+
+
+def unchanged(text: str, current) -> bool:
+    return current is not None and text.strip() == current.text.strip()
 
 
 # Views kept in their own modules, registered on the same blueprint.

@@ -319,6 +319,17 @@ def test_publishing_terms_creates_a_new_version_each_time(app, admin):
     assert "Deuxième version." in page_text(admin.get("/equipe/conditions-generales"))
 
 
+@pytest.mark.parametrize("form", [{"text": "Première version."}, {"text": " Première version.\n"},
+                                  {}], ids=["same", "same-with-spaces", "text-missing"])
+def test_publishing_the_text_in_force_again_is_refused(app, admin, form):
+    admin.post_form("/equipe/conditions-generales", {"text": "Première version."})
+    response = admin.post_form("/equipe/conditions-generales", form)
+    assert response.status_code == 422
+    assert "Ce texte est celui de la version en vigueur" in text_of(response)
+    with app.app_context():
+        assert [v.version for v in db.session.scalars(select(TermsVersion))] == [1]
+
+
 def test_empty_terms_are_refused(app, admin):
     response = admin.post_form("/equipe/conditions-generales", {"text": "   "})
     assert "Ce champ est obligatoire." in text_of(response)
