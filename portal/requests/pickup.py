@@ -28,7 +28,7 @@ DEFAULT_PICKUP = _l(
     "Bonjour {nom}, votre commande {reference} est prête.\n"
     "Retrait : {point}, {adresse}.\nHoraires : {horaires}.\n"
     "Votre code de retrait : {code}.\n"
-    "Apportez une pièce d'identité et ce code (ou son QR code, dans votre espace : {lien}).")
+    "Apportez une pièce d'identité et ce code ; son QR code est dans votre espace :\n{lien}")
 DEFAULT_DELIVERY = _l(
     "Bonjour {nom}, votre commande {reference} est prête.\n"
     "Répondez-nous pour convenir d'un créneau de livraison à l'adresse :\n{adresse}\n"
