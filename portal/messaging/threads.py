@@ -106,8 +106,9 @@ def _already_received(sid: str) -> bool:
 
 
 def _match(phone: str):
-    """The member with this phone number and their most recent active order (either may be
-    None: an unknown number, or several members sharing it with no active order)."""
+    """The member with this phone number and their most recent active order — the one whose
+    status changed last, so a reply to the agency's latest news lands on that order (either
+    may be None: an unknown number, or several members sharing it with no active order)."""
     from portal.members.models import User
     from portal.requests.models import Order
 
@@ -118,7 +119,7 @@ def _match(phone: str):
     order = db.session.scalar(
         select(Order).where(Order.user_id.in_([m.id for m in members]),
                             Order.status.not_in(FINISHED))
-        .order_by(Order.submitted_at.desc(), Order.id.desc()).limit(1))
+        .order_by(Order.status_changed_at.desc(), Order.id.desc()).limit(1))
     if order is not None:
         return order.user, order
     return (members[0] if len(members) == 1 else None), None

@@ -384,3 +384,26 @@ def test_a_member_cannot_use_the_staff_form(app, member_client, request_order):
     assert member_client.post_form(STAFF_POST.format(request_order.id), {
         "body": "Bonjour", "channel": "portal"}).status_code == 403
     assert thread_rows(app) == [] and notifications_of(app, MEMBER) == []
+
+
+def test_a_whatsapp_reply_lands_on_the_order_the_agency_last_moved(app):
+    """A member with two active orders answers the pickup message: the reply goes to the order
+    that just became ready, not to her newest request."""
+    from datetime import timedelta
+
+    from portal.clock import utcnow
+    from portal.messaging import threads
+    from tests.factories import make_user
+    from tests.messaging.whatsapp_setup import inbound
+
+    with app.app_context():
+        member = make_user("mariam@example.com", phone="+2250701020399")
+        ready = make_order(member, "ready")
+        newer = make_order(member, "submitted")
+        ready.submitted_at = utcnow() - timedelta(days=20)
+        ready.status_changed_at = utcnow()
+        newer.status_changed_at = utcnow() - timedelta(days=2)
+        db.session.commit()
+        message = threads.record_inbound(inbound(sender="+2250701020399", body="Je passe demain"))
+        db.session.commit()
+        assert (message.order_id, message.author_id) == (ready.id, member.id)
