@@ -96,3 +96,15 @@ class ProofForm(PortalForm):
             self.clean = inspect_proof(field.data.stream, current_app.config["MAX_CONTENT_LENGTH"])
         except RejectedFile as rejected:
             raise ValidationError(rejected.message) from None
+
+
+def awaited_proof_form(order, form_class=None):
+    """(kind, document paid, amount due, its proof form) for the payment `order` awaits."""
+    from portal.payments import proofs
+    from portal.staff.models import active_payment_methods, agency_today
+
+    kind = proofs.kind_awaited(order)
+    document, due = proofs.document_paid(order, kind), proofs.amount_due(order, kind)
+    form = (form_class or ProofForm)(currency=document.currency, due=due,
+                                     methods=active_payment_methods(), today=agency_today())
+    return kind, document, due, form

@@ -17,11 +17,10 @@ from portal import storage
 from portal.extensions import db
 from portal.payments import proofs
 from portal.payments.files import _megabytes as megabytes
-from portal.payments.forms import ProofForm
+from portal.payments.forms import awaited_proof_form
 from portal.payments.models import ArrivalPhoto, PaymentProof, ProofKind
 from portal.proforma.routes import pdf_response, viewable_order
 from portal.requests.routes import member_order
-from portal.staff.models import active_payment_methods, agency_today
 from portal.workflow import Status, WorkflowError
 
 bp = Blueprint("payments", __name__)
@@ -50,10 +49,7 @@ def send_proof(order_id: int):
     if not proofs.can_send_proof(order, current_user):
         flash(why_no_proof(order), "warning")
         return order_page(order)
-    kind = proofs.kind_awaited(order)
-    document, due = proofs.document_paid(order, kind), proofs.amount_due(order, kind)
-    form = ProofForm(currency=document.currency, due=due, methods=active_payment_methods(),
-                     today=agency_today())
+    kind, document, due, form = awaited_proof_form(order)
     if form.validate_on_submit():
         try:
             proofs.submit_proof(order, current_user, form.clean, form.amount, form.method,

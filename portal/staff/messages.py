@@ -18,11 +18,11 @@ from portal.messaging.forms import (
 from portal.messaging.models import OrderMessage
 from portal.payments import proofs
 from portal.payments.files import RejectedFile
+from portal.payments.forms import awaited_proof_form
 from portal.payments.routes import private_file
 from portal.requests import pickup
 from portal.requests.models import Order
 from portal.security import staff_required
-from portal.staff.models import active_payment_methods, agency_today
 from portal.staff.order_page import done, refused, render_order, staff_order
 from portal.staff.routes import bp
 from portal.workflow import Status, WorkflowError
@@ -129,10 +129,7 @@ def media_as_proof(message_id: int, index: int):
     if not proofs.can_send_proof(order, order.user):
         flash(_("Cette commande n'attend pas de paiement pour le moment."), "warning")
         return redirect(back_to(message))
-    kind = proofs.kind_awaited(order)
-    document, due = proofs.document_paid(order, kind), proofs.amount_due(order, kind)
-    form = MediaProofForm(currency=document.currency, due=due, methods=active_payment_methods(),
-                          today=agency_today())
+    kind, document, due, form = awaited_proof_form(order, MediaProofForm)
     if form.validate_on_submit():
         try:
             attach(message, index, form)
