@@ -10,9 +10,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from werkzeug.serving import make_server
 
 from tests.conftest import free_port
+from tests.messaging.conftest import mail_server, smtp  # noqa: F401 (fixtures)
 
 CHROMIUM_CANDIDATES = [os.environ.get("CHROMIUM_PATH", ""), "/usr/lib/chromium/chromium",
                        shutil.which("chromium") or "", shutil.which("chromium-browser") or ""]
@@ -20,8 +22,16 @@ CHROMIUM = next((path for path in CHROMIUM_CANDIDATES if path and os.access(path
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"width": 360, "height": 780}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 SKIPPED = []
+AXE = Axe()
+BLOCKING = {"serious", "critical"}
+CHECKED_PAGES: list[str] = []  # "<viewport> <path>" of every page axe-core passed
+ERRORS_TIED = """() => [...document.querySelectorAll('.invalid-feedback')]
+    .filter(e => e.textContent.trim())
+    .filter(e => !document.querySelector(`[aria-describedby~="${e.id}"]`))
+    .map(e => e.id || e.textContent.trim())"""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,6 +47,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if CHECKED_PAGES:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "axe-pages.txt").write_text("\n".join(CHECKED_PAGES) + "\n")
+        terminalreporter.write_line(
+            f"axe-core: {len(CHECKED_PAGES)} page views checked, "
+            f"{len(set(CHECKED_PAGES))} distinct (list in test-artifacts/axe-pages.txt)")
     if SKIPPED:
         terminalreporter.write_line(
             f"BROWSER TESTS SKIPPED ({len(SKIPPED)}): Chromium was not found on this machine. "
@@ -46,6 +62,19 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def check_accessibility(page) -> None:
+    """axe-core finds no serious or critical violation on the page as it is now, and every
+    visible form error is tied to its field (aria-describedby)."""
+    found = [v for v in AXE.run(page).response["violations"] if v["impact"] in BLOCKING]
+    report = [f"{v['id']} ({v['impact']}): {v['help']} — "
+              + "; ".join(node["html"][:160] for node in v["nodes"][:3]) for v in found]
+    assert not report, f"axe-core on {page.url}:\n" + "\n".join(report)
+    loose = page.evaluate(ERRORS_TIED)
+    assert not loose, f"form errors not tied to a field on {page.url}: {loose}"
+    width = page.viewport_size["width"]
+    CHECKED_PAGES.append(f"{width}px {page.url.split('//', 1)[-1].split('/', 1)[-1]}")
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +96,8 @@ def live_server(app):
 def phone(browser, live_server):
     """A page in a phone-sized browser context, French like the members."""
     context = browser.new_context(viewport=PHONE, base_url=live_server, locale="fr-FR",
-                                  is_mobile=True, has_touch=True, accept_downloads=True)
+                                  is_mobile=True, has_touch=True, accept_downloads=True,
+                                  reduced_motion="reduce")
     page = context.new_page()
     yield page
     context.close()
@@ -76,8 +106,8 @@ def phone(browser, live_server):
 @pytest.fixture
 def desktop(browser, live_server):
     """A page in a desktop-sized browser context: staff work at a desk."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server,
-                                  locale="fr-FR", accept_downloads=True)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server,
+                                  locale="fr-FR", accept_downloads=True, reduced_motion="reduce")
     page = context.new_page()
     yield page
     context.close()
@@ -85,12 +115,14 @@ def desktop(browser, live_server):
 
 @pytest.fixture
 def shots(request):
-    """Save numbered screenshots under test-artifacts/<test name>/ for people to look at."""
+    """Save numbered screenshots under test-artifacts/<test name>/ for people to look at; every
+    page shot is first checked for accessibility (axe-core, errors tied to fields)."""
     folder = ARTIFACTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 1000))
 
     def shoot(page, name: str) -> Path:
+        check_accessibility(page)
         path = folder / f"{next(counter):02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

@@ -1,20 +1,19 @@
 """Fixtures for the messaging tests: a real SMTP server on loopback, a mail folder of one's
 own, a port where nothing listens, and rows added straight to the outbox.
 """
-import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.messaging.models import OutboxMessage
 from tests.conftest import free_port
+from tests.mail_server import MailServer
 from tests.messaging.rows import detached
 
 SIGNUP = {
@@ -28,48 +27,6 @@ SIGNUP = {
     "company_name": "",
     "company_registration": "",
 }
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        with self.lock:
-            self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-
-class MailServer:
-    """A real SMTP server on a loopback port, started and stopped at will."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.recorder = Recorder()
-        self.controller: Controller | None = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        with self.recorder.lock:
-            return list(self.recorder.messages)
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-    def start(self) -> "MailServer":
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
