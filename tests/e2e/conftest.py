@@ -28,6 +28,10 @@ SKIPPED = []
 AXE = Axe()
 BLOCKING = {"serious", "critical"}
 CHECKED_PAGES: list[str] = []  # "<viewport> <path>" of every page axe-core passed
+FORMS_SENT: list[str] = []  # "<path> form <n>" of every form sent empty by the a11y crawl
+SETTLED = """() => document.readyState === 'complete'
+    && [...document.querySelectorAll('link[rel=stylesheet]')].every(link => link.sheet)
+    && document.getAnimations().every(animation => animation.playState !== 'running')"""
 ERRORS_TIED = """() => [...document.querySelectorAll('.invalid-feedback')]
     .filter(e => e.textContent.trim())
     .filter(e => !document.querySelector(`[aria-describedby~="${e.id}"]`))
@@ -52,7 +56,8 @@ def pytest_terminal_summary(terminalreporter):
         (ARTIFACTS / "axe-pages.txt").write_text("\n".join(CHECKED_PAGES) + "\n")
         terminalreporter.write_line(
             f"axe-core: {len(CHECKED_PAGES)} page views checked, "
-            f"{len(set(CHECKED_PAGES))} distinct (list in test-artifacts/axe-pages.txt)")
+            f"{len(set(CHECKED_PAGES))} distinct (list in test-artifacts/axe-pages.txt); "
+            f"{len(FORMS_SENT)} forms sent empty and their errors checked")
     if SKIPPED:
         terminalreporter.write_line(
             f"BROWSER TESTS SKIPPED ({len(SKIPPED)}): Chromium was not found on this machine. "
@@ -66,7 +71,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 def check_accessibility(page) -> None:
     """axe-core finds no serious or critical violation on the page as it is now, and every
-    visible form error is tied to its field (aria-describedby)."""
+    visible form error is tied to its field (aria-describedby).
+
+    It first waits until the styles have settled: a page written by a script (the proof
+    upload writes the server's answer) gets its CSS after its text, and axe-core would
+    measure colours halfway through a transition."""
+    page.wait_for_function(SETTLED)
     found = [v for v in AXE.run(page).response["violations"] if v["impact"] in BLOCKING]
     report = [f"{v['id']} ({v['impact']}): {v['help']} — "
               + "; ".join(node["html"][:160] for node in v["nodes"][:3]) for v in found]

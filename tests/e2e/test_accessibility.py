@@ -1,18 +1,29 @@
 """Accessibility of every screen: the demo agency (orders in every status, documents, proofs,
 threads) is served and each kind of person walks every page they can reach by a link, on a
-phone and on a desktop. axe-core must find no serious or critical violation on any of them
-(contrast included), and form errors must be tied to their fields (see conftest)."""
+phone and on a desktop, then sends every form empty. axe-core must find no serious or critical
+violation on any of them (contrast included), and form errors must be tied to their fields
+(see conftest)."""
 import re
 from urllib.parse import urlsplit
 
 import pytest
 
 from portal.demo import DEMO_ACCOUNTS
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility
+from tests.e2e.conftest import DESKTOP, FORMS_SENT, PHONE, check_accessibility
 
 # Links that leave the HTML pages: files, downloads, signing out.
 NOT_A_PAGE = re.compile(r"/deconnexion|\.csv|\.pdf|/pdf|/fichier|/telecharger|/media/|/static/"
                         r"|/recu|/photo|/logo|/qr")
+TYPED = ("input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=submit])"
+         ":not([type=file]), textarea")
+FORMS_WITH_FIELDS = f"""() => [...document.forms].map((form, number) => [form, number])
+    .filter(([form]) => form.method === "post" && form.querySelector("{TYPED}"))
+    .map(([, number]) => number)"""
+SEND_EMPTY = f"""number => {{
+    const form = document.forms[number];
+    form.querySelectorAll("{TYPED}").forEach(field => {{ field.value = ""; }});
+    form.submit();
+}}"""
 ROLES = {
     "anonymous": [],
     "members": [(email, password) for email, _, role, password in DEMO_ACCOUNTS
@@ -47,8 +58,9 @@ def log_in(page, email: str, password: str) -> None:
     page.wait_for_url(lambda url: "/connexion" not in url)
 
 
-def crawl(page, base: str) -> int:
-    """Visit every same-site page reachable by links from the home page; check each one."""
+def crawl(page, base: str, forms: list | None = None) -> int:
+    """Visit every same-site page reachable by links from the home page; check each one.
+    With `forms`, note (page, form number) of every POST form that has fields to fill."""
     queue, checked, seen = ["/"], 0, set()
     while queue:
         url = queue.pop(0)
@@ -61,6 +73,8 @@ def crawl(page, base: str) -> int:
             continue
         check_accessibility(page)
         checked += 1
+        if forms is not None:
+            forms.extend((url, number) for number in page.evaluate(FORMS_WITH_FIELDS))
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             path = href.removeprefix(base).split("#")[0]
             if href.startswith(base) and path and not NOT_A_PAGE.search(path):
@@ -68,16 +82,37 @@ def crawl(page, base: str) -> int:
     return checked
 
 
+def send_empty(page, forms: list[tuple[str, int]]) -> None:
+    """Send each noted form with its text fields emptied: never a server error, and the page
+    that comes back (errors shown) passes the same checks."""
+    for url, number in forms:
+        page.goto(url)
+        if number >= page.evaluate("document.forms.length"):
+            continue  # an earlier form changed this page (e.g. an order moved on)
+        with page.expect_navigation() as navigation:
+            page.evaluate(SEND_EMPTY, number)
+        assert navigation.value.status < 500, f"form {number} of {url}"
+        if "text/html" in navigation.value.headers.get("content-type", ""):
+            check_accessibility(page)
+        FORMS_SENT.append(f"{page_key(url)} form {number}")
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_page_passes_axe_core(browser, live_server, agency, role, viewport):
+def test_every_page_and_form_passes_axe_core(browser, live_server, agency, role, viewport):
+    """Each page is checked as it opens. On the role's own screen (members: phone, staff:
+    desk) every POST form with fields is then sent empty and its errors checked too."""
     context = browser.new_context(viewport=viewport, base_url=live_server, locale="fr-FR",
                                   reduced_motion="reduce")
     page = context.new_page()
     checked = 0 if ROLES[role] else crawl(page, live_server)
+    own_screen = viewport == (PHONE if role == "members" else DESKTOP)
     for email, password in ROLES[role]:
         log_in(page, email, password)
-        checked += crawl(page, live_server)
+        forms: list[tuple[str, int]] = []
+        checked += crawl(page, live_server, forms)
+        if own_screen:
+            send_empty(page, forms)
         context.clear_cookies()
     context.close()
     assert checked >= (4 if role == "anonymous" else 15)
