@@ -39,6 +39,8 @@ def why_no_proof(order) -> str:
     if order.status in (Status.DEPOSIT_REVIEW.value, Status.BALANCE_REVIEW.value):
         return _("Votre preuve de paiement est en cours de vérification : nous vous prévenons "
                  "dès qu'elle est traitée.")
+    if order.status == Status.CANCELLED.value:
+        return _("Cette commande est annulée : aucun paiement n'est attendu.")
     return _("Cette commande n'attend pas de paiement pour le moment.")
 
 

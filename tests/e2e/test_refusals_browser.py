@@ -126,7 +126,7 @@ def test_a_member_cancels_her_order_and_can_no_longer_pay_for_it(app, phone, des
 
     phone.goto(f"/commandes/{order_id}/paiement")
     expect(phone).to_have_url(re.compile(rf"/commandes/{order_id}$"))
-    flash(phone, "Cette commande n'attend pas de paiement pour le moment.")
+    flash(phone, "Cette commande est annulée : aucun paiement n'est attendu.")
     expect(phone.get_by_role("button", name="Envoyer la preuve")).to_have_count(0)
     shots(phone, "member-proof-refused-on-cancelled")
     phone.goto(f"/commandes/{order_id}/annuler")

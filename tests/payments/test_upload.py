@@ -302,3 +302,12 @@ def test_staff_are_notified_in_the_portal_only_once(app, member_client, quoted, 
         count = db.session.query(Notification).filter(
             Notification.text.like("Preuve de paiement%")).count()
     assert count == 1
+
+
+def test_a_cancelled_order_says_it_awaits_no_payment(app, member_client, quoted, agency):
+    with app.app_context():
+        db.session.get(Order, quoted.id).status = "cancelled"
+        db.session.commit()
+    response = member_client.get(SEND.format(quoted.id), follow_redirects=True)
+    assert "Cette commande est annulée : aucun paiement n'est attendu." in page_text(response)
+    assert proofs_of(app, quoted.id) == []
