@@ -5,8 +5,11 @@
 delivered (`fall_back`).
 After the request commits, rows it queued are delivered at once when OUTBOX_SEND_AT_ONCE is on
 (development); otherwise `flask outbox work` delivers due rows. A row is claimed by a
-compare-and-set UPDATE (pending -> sending), so two workers never send the same row; on
-PostgreSQL candidates are picked with FOR UPDATE SKIP LOCKED so workers do not wait on each other.
+compare-and-set UPDATE (pending -> sending, with a lease of OUTBOX_CLAIM_SECONDS), and the claim is
+renewed by another compare-and-set just before the row is sent, so a row whose lease ran out
+while it waited in a batch is sent by whichever worker holds it, not by two; on PostgreSQL
+candidates are picked with FOR UPDATE SKIP LOCKED so workers do not wait on each other. (A worker
+killed in the middle of a send leaves the row to be sent again once its lease ends.)
 Failures are retried with exponential back-off until OUTBOX_MAX_ATTEMPTS, then marked failed.
 """
 import logging
@@ -153,16 +156,20 @@ def due_condition(now):
     return or_(pending, abandoned)
 
 
-def claim(ids: list[int]) -> list[int]:
-    """Mark the due rows among `ids` as ours; return those we got (others took the rest)."""
+def lease_end():
+    return utcnow() + timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+
+
+def claim(ids: list[int], token: str | None = None) -> list[int]:
+    """Mark the due rows among `ids` as claimed by `token`; return those we got (others took
+    the rest)."""
     if not ids:
         return []
-    now, token = utcnow(), secrets.token_hex(8)
-    lease = now + timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    token = token or secrets.token_hex(8)
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), due_condition(now))
-        .values(status=OutboxStatus.SENDING.value, claimed_until=lease, claimed_by=token)
+        .where(OutboxMessage.id.in_(ids), due_condition(utcnow()))
+        .values(status=OutboxStatus.SENDING.value, claimed_until=lease_end(), claimed_by=token)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -173,7 +180,7 @@ def claim(ids: list[int]) -> list[int]:
     return list(db.session.scalars(mine))
 
 
-def claim_due(limit: int) -> list[int]:
+def claim_due(limit: int, token: str | None = None) -> list[int]:
     """Pick due rows (skipping rows another worker has locked) and claim them."""
     query = (
         select(OutboxMessage.id)
@@ -182,21 +189,39 @@ def claim_due(limit: int) -> list[int]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return claim(list(db.session.scalars(query)))
+    return claim(list(db.session.scalars(query)), token)
+
+
+def still_ours(row_id: int, token: str) -> bool:
+    """Renew our claim on a row just before sending it. A batch's last rows may wait longer
+    than the lease: if another worker has taken the row since, it is theirs to send."""
+    renewed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == token,
+               OutboxMessage.status == OutboxStatus.SENDING.value)
+        .values(claimed_until=lease_end())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return renewed.rowcount == 1
 
 
 def deliver_rows(ids: list[int]) -> int:
     """Claim and send the given rows; return how many were sent."""
-    return sum(_send_claimed(row_id) for row_id in claim(ids))
+    token = secrets.token_hex(8)
+    return sum(_send_claimed(row_id, token) for row_id in claim(ids, token))
 
 
 def deliver_due(limit: int = 50) -> int:
-    sent = sum(_send_claimed(row_id) for row_id in claim_due(limit))
+    token = secrets.token_hex(8)
+    sent = sum(_send_claimed(row_id, token) for row_id in claim_due(limit, token))
     db.session.info.pop(COMMITTED, None)  # rows added meanwhile are due: the next pass takes them
     return sent
 
 
-def _send_claimed(row_id: int) -> int:
+def _send_claimed(row_id: int, token: str) -> int:
+    if not still_ours(row_id, token):
+        return 0
     row = db.session.get(OutboxMessage, row_id, populate_existing=True)
     try:
         CHANNELS[row.channel](row)

@@ -9,13 +9,14 @@ from datetime import timedelta
 
 import pytest
 from flask import abort
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from portal import create_app
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.members.models import User
+from portal.messaging import outbox
 from portal.messaging.models import OutboxMessage
 from portal.messaging.outbox import (
     CHANNELS,
@@ -323,6 +324,37 @@ def test_a_row_claimed_by_one_worker_is_not_sent_by_another(app, mail_dir):
         assert deliver_rows(ids) == 0
         assert deliver_due() == 0
     assert eml_files(mail_dir) == []
+
+
+def test_a_row_whose_lease_ran_out_in_a_batch_is_sent_once(app, mail_dir, monkeypatch):
+    """Worker A claims two rows; sending the first takes longer than the lease, so worker B
+    claims the second meanwhile and sends it. A must then skip it: one e-mail each."""
+    with app.app_context():
+        first, second = add_message("a@example.com"), add_message("b@example.com")
+    sent, by_b = [], []
+    real_send = outbox.CHANNELS["email"]
+
+    def slow_send(row):
+        real_send(row)
+        sent.append(row.id)
+        if row.id == first:  # A is still busy when its lease ends: B takes the rest
+            make_expired(app, second)
+            with app.app_context():
+                by_b.append(deliver_due())
+
+    monkeypatch.setitem(outbox.CHANNELS, "email", slow_send)
+    with app.app_context():
+        assert deliver_rows([first, second]) == 1  # A sent the first only
+    assert by_b == [1] and sent == [first, second]
+    assert len(eml_files(mail_dir)) == 2
+    assert outbox_row(app, second).status == "sent"
+
+
+def make_expired(app, row_id: int) -> None:
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                           .values(claimed_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
 
 
 def test_on_postgresql_a_worker_skips_rows_another_has_locked(app, mail_dir):
