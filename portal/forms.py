@@ -1,4 +1,5 @@
-"""Form building blocks shared by every package: trimmed text, safe text, phone numbers.
+"""Form building blocks shared by every package: trimmed text, safe text, search text, phone
+numbers.
 
 Every user-facing message is French through Flask-Babel (lazy, so it follows the locale).
 """
@@ -18,6 +19,17 @@ _LINE_BREAK = re.compile(r"[\r\n\t]")
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def without_control(text: str) -> str:
+    """`text` without the characters no form accepts (what a draft may keep of them)."""
+    return _CONTROL.sub("", text)
+
+
+def search_text(text: str | None, limit: int) -> str:
+    """What a search uses of typed text: control characters and line breaks dropped
+    (PostgreSQL refuses NUL in a query), trimmed, at most `limit` characters."""
+    return _LINE_BREAK.sub(" ", without_control(text or "")).strip()[:limit]
 
 
 class PortalForm(FlaskForm):

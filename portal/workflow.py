@@ -165,7 +165,7 @@ def advance(order, to: Status, actor, note: str | None = None, announce: bool = 
     """Move `order` to status `to` on behalf of `actor`; return the StatusChange (flush only).
 
     `announce=False` when the caller tells the member itself (a document sent along)."""
-    from portal.requests.models import StatusChange
+    from portal.requests.models import NOTE_MAX, StatusChange
 
     lock(order)
     move = find_move(order, to, actor)
@@ -177,7 +177,7 @@ def advance(order, to: Status, actor, note: str | None = None, announce: bool = 
         if refusal:
             raise WorkflowError(refusal)
     change = StatusChange(order=order, from_status=order.status, to_status=Status(to).value,
-                          actor=actor, note=note, at=utcnow())
+                          actor=actor, note=note[:NOTE_MAX] if note else note, at=utcnow())
     order.status = Status(to).value
     order.status_changed_at = change.at
     db.session.add(change)

@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.forms import search_text
 from portal.links import external_url
 from portal.members import tokens
 from portal.members.models import Address, Role, User
@@ -235,7 +236,6 @@ def create_admin(email: str, full_name: str, password: str) -> User:
     return user
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PHONE_SEPARATORS = re.compile(r"[\s.()/-]")
 
 
@@ -247,7 +247,7 @@ def _contains(text: str) -> str:
 def search_members(text: str, page: int, per_page: int = 25):
     """Accounts whose name, e-mail, phone or company contains `text`, newest first."""
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
-    text = _CONTROL.sub("", text or "").strip()[:100].lower()  # PostgreSQL refuses NUL
+    text = search_text(text, 100).lower()
     if text:
         pattern = _contains(text)
         matches = (func.lower(User.full_name).like(pattern, escape="\\")

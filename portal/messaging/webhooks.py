@@ -7,8 +7,10 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
 
 from portal.extensions import csrf, db, limiter
+from portal.forms import without_control
 from portal.messaging import outbox, threads, whatsapp
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
@@ -25,10 +27,16 @@ def signed_by_twilio():
         abort(403)
 
 
+def posted() -> MultiDict:
+    """What Twilio posted, without the characters no form accepts (PostgreSQL refuses NUL)."""
+    return MultiDict([(key, without_control(value))
+                      for key, value in request.form.items(multi=True)])
+
+
 @bp.route("/whatsapp", methods=["POST"])
 def incoming_message():
     try:
-        threads.record_inbound(request.form)
+        threads.record_inbound(posted())
         db.session.commit()
     except IntegrityError:  # the same message delivered twice at once: the first one stands
         db.session.rollback()
@@ -37,10 +45,11 @@ def incoming_message():
 
 @bp.route("/statut", methods=["POST"])
 def status_callback():
-    sid = (request.form.get("MessageSid") or "")[:64]
-    state = (request.form.get("MessageStatus") or "").strip().lower()[:20]
+    form = posted()
+    sid = (form.get("MessageSid") or "")[:64]
+    state = (form.get("MessageStatus") or "").strip().lower()[:20]
     if sid and state:
-        outbox.record_delivery(sid, state, (request.form.get("ErrorCode") or "")[:10] or None,
-                               (request.form.get("ErrorMessage") or "")[:150] or None)
+        outbox.record_delivery(sid, state, (form.get("ErrorCode") or "")[:10] or None,
+                               (form.get("ErrorMessage") or "")[:150] or None)
         db.session.commit()
     return Response(status=204)

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import FieldList, FormField, SelectField, StringField, TextAreaField
@@ -236,14 +237,16 @@ class ArrivalForm(InvoiceForm):
         if len(uploads) > MAX_PHOTOS:
             raise ValidationError(_l("%(n)d photos au plus.", n=MAX_PHOTOS))
         cleaned = []
+        # gettext, not _l: Jinja renders a lazy string as markup (unescaped), and a file's
+        # name is whatever the sender chose.
         for upload in uploads:
             try:
                 clean = inspect_proof(upload.stream, current_app.config["MAX_CONTENT_LENGTH"])
             except RejectedFile as rejected:
-                raise ValidationError(_l("%(name)s : %(why)s", name=upload.filename,
-                                         why=rejected.message)) from None
+                raise ValidationError(_("%(name)s : %(why)s", name=upload.filename,
+                                        why=rejected.message)) from None
             if clean.kind != "image":
-                raise ValidationError(_l("%(name)s : seules les photos sont acceptées ici.",
-                                         name=upload.filename))
+                raise ValidationError(_("%(name)s : seules les photos sont acceptées ici.",
+                                        name=upload.filename))
             cleaned.append(clean)
         self.cleaned_photos = cleaned

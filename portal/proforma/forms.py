@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.forms import PortalForm, max_length, optional, required
+from portal.forms import PortalForm, max_length, optional, required, without_control
 from portal.money import amount_input, format_money, parse_amount, parse_percent, percent_input
 from portal.proforma.totals import Deposit, Fee, Line, Quote, service_fee
 
@@ -287,8 +287,9 @@ DRAFT_FIELD = re.compile(r"base_version|lines-\d{1,2}-(item_id|unit_price|unavai
 
 
 def draft_fields(formdata) -> dict[str, list[str]]:
-    """The editor's fields of a posted form, bounded in number and length (for a draft)."""
-    return {key: [value[:MESSAGE_MAX] for value in formdata.getlist(key)[:20]]
+    """The editor's fields of a posted form, bounded in number and length, without the
+    characters no form accepts (for a draft)."""
+    return {key: [without_control(value)[:MESSAGE_MAX] for value in formdata.getlist(key)[:20]]
             for key in formdata if DRAFT_FIELD.fullmatch(key)}
 
 

@@ -1,0 +1,10 @@
+"""The member's order forms under hostile input (tests/hostile/forms_orders.py)."""
+import pytest
+
+from tests.hostile.forms_orders import CASES
+from tests.hostile.harness import run
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_order_forms_refuse_or_escape(app, world, case):
+    run(app, world, case)
