@@ -1,4 +1,5 @@
-"""Command-line tools: `flask users …`, `flask outbox work`, `flask pickup remind`, `flask demo`."""
+"""Command-line tools: `flask users …`, `flask outbox work`, `flask pickup remind`,
+`flask storage check`, `flask demo`."""
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
@@ -6,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from portal import demo as demo_data
+from portal import storage
 from portal.demo import DEMO_ACCOUNTS
 from portal.extensions import db
 from portal.members import accounts
@@ -18,6 +20,7 @@ from portal.workflow import Status
 users = AppGroup("users", help="Manage accounts.")
 outbox_cli = AppGroup("outbox", help="Deliver queued messages.")
 pickup_cli = AppGroup("pickup", help="Ready orders waiting to be collected.")
+storage_cli = AppGroup("storage", help="Where files are stored.")
 
 
 @users.command("create-admin")
@@ -60,6 +63,16 @@ def remind():
     click.echo(f"{sent} reminder(s) queued.")
 
 
+@storage_cli.command("check")
+def storage_check():
+    """Write, read back and delete a probe file in the configured store."""
+    try:
+        where = storage.probe()
+    except OSError as error:
+        raise click.ClickException(f"Storage check failed: {error}") from None
+    click.echo(f"Storage OK: a probe file was written, read back and deleted in {where}.")
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
@@ -84,4 +97,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(pickup_cli)
+    app.cli.add_command(storage_cli)
     app.cli.add_command(demo)

@@ -57,6 +57,7 @@ ROUTES: dict[str, Access] = {
     # main
     "main.index": PUBLIC,
     "main.set_language": PUBLIC,
+    "main.healthz": PUBLIC,  # for load balancers: JSON, no cookie
     # members: sign-up, login, tokens
     "members.signup": PUBLIC,
     "members.check_email": PUBLIC,

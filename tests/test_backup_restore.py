@@ -144,7 +144,7 @@ def proforma_pdf_served(instance: Instance, order_id: int, version: int) -> byte
         "TESTING": True, "SECRET_KEY": "backup-test-secret-key-0123456789",
         "SQLALCHEMY_DATABASE_URI": instance.database_url,
         "UPLOAD_ROOT": str(instance.upload_root), "MAIL_SERVER": "",
-        "MAIL_FILE_DIR": str(instance.folder / "mail"), "RATELIMIT_ENABLED": False,
+        "MAIL_FILE_DIR": str(instance.folder / "mail"),
         "OUTBOX_SEND_AT_ONCE": False, "PUBLIC_BASE_URL": "http://localhost",
     })
     app.test_client_class = PortalClient

@@ -1,8 +1,9 @@
-"""The home page and the language chooser."""
+"""The home page, the language chooser and /healthz."""
 from flask import (
     Blueprint,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -11,7 +12,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from portal.extensions import db
+from portal.extensions import db, limiter
+from portal.main import health
 from portal.security import safe_next
 
 bp = Blueprint("main", __name__)
@@ -31,3 +33,14 @@ def set_language(code: str):
         current_user.locale = code
         db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    """For load balancers: 200 while the database answers, else 503. No login, no cookie."""
+    body, healthy = health.report()
+    response = jsonify(body)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,6 +2,9 @@
 the refusal page is in French, and reading the pages is never limited."""
 import pytest
 
+from portal import create_app
+from portal.extensions import limiter
+from tests.conftest import PortalClient, free_port
 from tests.factories import PASSWORD, make_user
 from tests.members.helpers import text_of
 
@@ -91,3 +94,24 @@ def test_the_limits_can_be_lowered_by_configuration(app, client, monkeypatch):
     attempt(client, "/connexion")
     attempt(client, "/connexion")
     assert attempt(client, "/connexion").status_code == 429
+
+
+@pytest.fixture
+def redis_down(app, tmp_path):
+    """An app whose rate-limit store is a Redis where nothing listens (the limiter is shared by
+    every app, so the test app's store is put back afterwards)."""
+    broken = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"],
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                         "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0"})
+    broken.test_client_class = PortalClient
+    yield broken
+    limiter.init_app(app)
+
+
+def test_with_redis_down_logins_still_work_and_are_limited_in_the_process(redis_down):
+    with redis_down.app_context():
+        make_user(EMAIL)
+    client = redis_down.test_client()
+    assert attempt(client, "/connexion", password=PASSWORD).status_code == 302
+    answers = [attempt(client, "/connexion").status_code for _ in range(6)]
+    assert 500 not in answers and answers[-1] == 429
