@@ -42,8 +42,25 @@ lint: setup
 	$(BIN)/ruff check portal tests migrations wsgi.py
 	$(BIN)/bandit -c bandit.yaml -q -r portal migrations wsgi.py --severity-level medium --confidence-level all
 
+# Benchmarks print figures (nothing is asserted). Full sizes by default; a quick run:
+# `BENCH_ORDERS=2000 make bench`. PostgreSQL `bench` database by default (created when
+# missing); SQLite when PostgreSQL cannot be reached (the scripts say so).
+BENCH_ORDERS ?= 100000
+BENCH_MEMBERS ?= $(shell echo $$(( $(BENCH_ORDERS) / 10 > 0 ? $(BENCH_ORDERS) / 10 : 1 )))
+BENCH_ITEMS ?= 5
+BENCH_CLIENTS ?= 8
+BENCH_SECONDS ?= 20
+BENCH_MESSAGES ?= 1000
+BENCH_UPLOAD_MB ?= 10
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+export BENCH_DATABASE_URL
+
 bench: setup
 	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(BIN)/python bench/agency.py --members $(BENCH_MEMBERS) --orders $(BENCH_ORDERS) --items $(BENCH_ITEMS)
+	$(BIN)/python bench/load.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
+	$(BIN)/python bench/outbox.py --messages $(BENCH_MESSAGES)
+	$(BIN)/python bench/upload.py --megabytes $(BENCH_UPLOAD_MB)
 	$(BIN)/python bench/pdf.py
 
 clean:

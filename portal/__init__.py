@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import cli, errors, templating
+from portal import cli, errors, storage, templating
 from portal.config import check_production, from_environment
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.security import IdConverter, add_security_headers
@@ -30,10 +30,9 @@ def select_locale() -> str:
 
 def select_timezone() -> str | None:
     """The agency's time zone (settings), else PORTAL_TIMEZONE."""
-    from portal.extensions import db
     from portal.staff.models import AgencySettings
 
-    stored = db.session.get(AgencySettings, 1)
+    stored = AgencySettings.stored()
     return stored.timezone if stored is not None else None
 
 
@@ -45,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     app.config.update(test_config or {})
     check_production(app.config)
+    storage.check_settings(app.config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")
     if app.config.get("PROXY_FIX", os.environ.get("PROXY_FIX", "")):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)

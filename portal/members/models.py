@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import db, trigram_index
 
 
 class Role(enum.StrEnum):
@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),
         CheckConstraint("preferred_channel IN ('whatsapp', 'email')", name="channel_known"),
+        trigram_index("users", "full_name"),
+        trigram_index("users", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

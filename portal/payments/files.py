@@ -161,7 +161,10 @@ def _verify(data: bytes, source_format: str) -> None:
 
 
 def _reencode(image: Image.Image, target: str) -> tuple[bytes, tuple[int, int]]:
-    upright = _eight_bit(ImageOps.exif_transpose(image))
+    # In place, and conversions only when the mode differs: a 40-megapixel photo is 120 MB of
+    # pixels, and each needless copy costs that much again at the upload's peak.
+    ImageOps.exif_transpose(image, in_place=True)
+    upright = _eight_bit(image)
     pixels = _rgba_or_rgb(upright) if target == "PNG" else _rgb(upright)
     pixels.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     pixels.info = {}  # no EXIF, ICC, comment or text chunk is carried over
@@ -184,14 +187,18 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
 
 
+def _in_mode(image: Image.Image, mode: str) -> Image.Image:
+    return image if image.mode == mode else image.convert(mode)
+
+
 def _rgba_or_rgb(image: Image.Image) -> Image.Image:
-    return image.convert("RGBA") if _has_alpha(image) else image.convert("RGB")
+    return _in_mode(image, "RGBA" if _has_alpha(image) else "RGB")
 
 
 def _rgb(image: Image.Image) -> Image.Image:
     """RGB for JPEG; transparent parts become white rather than black."""
     if not _has_alpha(image):
-        return image.convert("RGB")
+        return _in_mode(image, "RGB")
     rgba = image.convert("RGBA")
     flat = Image.new("RGB", rgba.size, "white")
     flat.paste(rgba, mask=rgba.getchannel("A"))

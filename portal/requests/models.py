@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import db, trigram_index
 
 MAX_ITEMS = 50
 
@@ -36,6 +36,9 @@ class Order(db.Model):
         CheckConstraint("status = 'draft' OR reference IS NOT NULL", name="submitted_has_reference"),
         CheckConstraint("cart_owner_id IS NULL OR status = 'draft'", name="cart_is_draft"),
         Index("ix_orders_user_status", "user_id", "status"),
+        # the staff home's queue counts and oldest waits, read from the index alone
+        Index("ix_orders_status_changed", "status", "status_changed_at"),
+        trigram_index("orders", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +123,7 @@ class OrderItem(db.Model):
     __table_args__ = (
         CheckConstraint("quantity BETWEEN 1 AND 99", name="quantity_range"),
         CheckConstraint("seen_price IS NULL OR seen_price >= 0", name="price_positive"),
+        trigram_index("order_items", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +139,9 @@ class OrderItem(db.Model):
     order: Mapped[Order] = relationship(back_populates="items")
 
 
+NOTE_MAX = 1000  # characters of a history note (a longer one is cut; the e-mail has it all)
+
+
 class StatusChange(db.Model):
     __tablename__ = "status_changes"
 
@@ -143,7 +150,7 @@ class StatusChange(db.Model):
     from_status: Mapped[str] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    note: Mapped[str | None] = mapped_column(String(1000))
+    note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="history")

@@ -108,8 +108,18 @@ class AgencySettings(db.Model):
     @staticmethod
     def get() -> "AgencySettings":
         """The settings row; a fresh (unsaved) one with the defaults when none is stored."""
-        found = db.session.get(AgencySettings, 1)
+        found = AgencySettings.stored()
         return found if found is not None else AgencySettings(id=1, **SETTINGS_DEFAULTS)
+
+    @staticmethod
+    def stored() -> "AgencySettings | None":
+        """The stored row (None when there is none), read once per session: the session
+        keeps it (its identity map alone holds rows weakly, so each call would read it again);
+        a commit or rollback expires it as any row, so the next use reads it afresh."""
+        found = db.session.get(AgencySettings, 1)
+        if found is not None:
+            db.session.info["agency_settings"] = found
+        return found
 
     @property
     def legal_identifiers(self) -> list[tuple[str, str]]:

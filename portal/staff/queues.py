@@ -11,10 +11,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
-from sqlalchemy import Select, exists, func, or_, select
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.extensions import db
+from portal.forms import search_text
 from portal.members.models import User
 from portal.proforma.models import Proforma
 from portal.requests.models import Order, OrderItem
@@ -55,8 +57,9 @@ class QueueState:
 def queue_states() -> list[QueueState]:
     """Each queue with its count and oldest wait, from one grouped query."""
     queued = [status.value for queue in QUEUES for status in queue.statuses]
+    # count(*), not count(id): ix_orders_status_changed then answers from the index alone
     rows = db.session.execute(
-        select(Order.status, func.count(Order.id), func.min(Order.status_changed_at))
+        select(Order.status, func.count(), func.min(Order.status_changed_at))
         .where(Order.status.in_(queued)).group_by(Order.status)).all()
     by_status = {status: (count, oldest) for status, count, oldest in rows}
     states = []
@@ -109,15 +112,9 @@ def filtered_orders(filters: OrderFilters) -> Select:
             query = query.where(Order.submitted_at < end)
     if filters.member_id is not None:
         query = query.where(Order.user_id == filters.member_id)
-    text = filters.text.replace("\x00", "").strip()[:MAX_SEARCH]
+    text = search_text(filters.text, MAX_SEARCH)
     if text:
-        query = query.where(or_(
-            Order.reference.icontains(text, autoescape=True),
-            User.full_name.icontains(text, autoescape=True),
-            User.email.icontains(text, autoescape=True),
-            exists().where(OrderItem.order_id == Order.id,
-                           OrderItem.name.icontains(text, autoescape=True)),
-        ))
+        query = query.where(_matching(text))
     if filters.sort == "anciennes":
         order_by = (Order.submitted_at.asc(), Order.id.asc())
     elif filters.sort == "attente":
@@ -127,15 +124,44 @@ def filtered_orders(filters: OrderFilters) -> Select:
     return query.order_by(*order_by)
 
 
+def _matching(text: str):
+    """Orders whose reference, member (name, e-mail) or an item's name contains `text`.
+
+    Members and items are looked up once each (not per order), so the trigram indexes of
+    PostgreSQL (migration 0006) serve them, however many orders the statuses hold."""
+    members = select(User.id).where(or_(User.full_name.icontains(text, autoescape=True),
+                                        User.email.icontains(text, autoescape=True)))
+    items = select(OrderItem.order_id).where(OrderItem.name.icontains(text, autoescape=True))
+    return or_(Order.reference.icontains(text, autoescape=True), Order.user_id.in_(members),
+               Order.id.in_(items))
+
+
 def _with_item_ids(query: Select) -> Select:
     # Only the ids of the items: enough for `order.item_count`, one query for the whole page.
     return query.options(selectinload(Order.items).load_only(OrderItem.id))
 
 
+class CountedPagination(SelectPagination):
+    """Flask-SQLAlchemy's page whose total comes with its rows (`count(*) OVER ()`): the
+    matching orders are searched once, not once for the page and again for the count."""
+
+    def _query_items(self) -> list:
+        query = self._query_args["select"].add_columns(func.count().over())
+        rows = self._query_args["session"].execute(
+            query.limit(self.per_page).offset(self._query_offset)).all()
+        self._total = rows[0][-1] if rows else None
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        # a page past the end has no row to carry the total: count as usual
+        return self._total if self._total is not None else super()._query_count()
+
+
 def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):
     """A page of matching orders (with `.total`), their members and item counts loaded."""
-    return db.paginate(_with_item_ids(filtered_orders(filters)), page=page, per_page=per_page,
-                       error_out=False, max_per_page=per_page)
+    return CountedPagination(select=_with_item_ids(filtered_orders(filters)), session=db.session,
+                             page=page, per_page=per_page, error_out=False,
+                             max_per_page=per_page)
 
 
 def orders_for_export(filters: OrderFilters) -> list[Order]:

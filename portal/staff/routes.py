@@ -22,12 +22,16 @@ bp = Blueprint("staff", __name__, url_prefix="/equipe")
 REPLACED = "remplaces"
 
 
-def outbox_counts() -> dict[str, int]:
+def outbox_counts(with_sent: bool = True) -> dict[str, int]:
+    """Messages per status (and those sent by e-mail instead of WhatsApp). Without the sent
+    ones, as the home page needs, only the few waiting or failed rows are read."""
     replaced = func.count(OutboxMessage.id).filter(OutboxMessage.channel == "email",
                                                    OutboxMessage.fallback_reason.is_not(None))
-    rows = db.session.execute(
-        select(OutboxMessage.status, func.count(OutboxMessage.id), replaced)
-        .group_by(OutboxMessage.status)).all()
+    query = select(OutboxMessage.status, func.count(OutboxMessage.id), replaced)
+    if not with_sent:
+        query = query.where(OutboxMessage.status.in_([
+            s.value for s in OutboxStatus if s is not OutboxStatus.SENT]))
+    rows = db.session.execute(query.group_by(OutboxMessage.status)).all()
     counts = {status.value: 0 for status in OutboxStatus} | {s: n for s, n, _r in rows}
     counts[REPLACED] = sum(r for _s, _n, r in rows)
     return counts
@@ -43,7 +47,7 @@ def home():
     unconfirmed = db.session.scalar(select(func.count(User.id)).where(
         User.role == Role.MEMBER.value, User.confirmed_at.is_(None))) or 0
     return render_template("staff/home.html", members=members, unconfirmed=unconfirmed,
-                           outbox=outbox_counts(), queues=queue_states(),
+                           outbox=outbox_counts(with_sent=False), queues=queue_states(),
                            unread_messages=threads.unread_for_staff(),
                            unassigned_messages=threads.unassigned_count())
 

@@ -1,0 +1,320 @@
+"""A load run against gunicorn on loopback: N concurrent clients (processes, each with its own
+logged-in session) request one page for a fixed time, then the next page. It prints requests
+per second, p50, p95 and p99 for each page, and the ratio to a bare route returning a constant
+page (`/bench/constant`, added by bench/wsgi_bench.py only) served by the same server.
+
+    python bench/load.py [--clients 8] [--seconds 20] [--database-url URL]
+                         [--fill --members 10000 --orders 100000]
+
+The database is the one bench/agency.py filled (filled here when it holds no benchmark agency,
+or with --fill). Gunicorn runs with deploy/gunicorn.conf.py when that file exists (its bind
+replaced by a free loopback port), else with the README's production command line. The server
+runs with PORTAL_ENV=production, except: rate limits off (every client logs in from 127.0.0.1)
+and cookies not marked Secure (plain HTTP on loopback).
+"""
+import argparse
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    ROOT,
+    SECRET_KEY,
+    UPLOAD_ROOT,
+    WORK_DIR,
+    database_url,
+    make_app,
+    print_machine,
+    reset_schema,
+)
+
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+CONF = ROOT / "deploy" / "gunicorn.conf.py"
+FALLBACK_ARGS = ["--workers", "4", "--worker-class", "sync", "--timeout", "30"]
+SEARCHES = ["diallo", "kone", "traore", "ouattara", "camara", "sylla"]
+WARM_UPS = 3
+
+
+# --- The server -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(url: str, port: int) -> dict:
+    return os.environ | {
+        "PORTAL_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": url,
+        "UPLOAD_ROOT": str(UPLOAD_ROOT), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "MAIL_FILE_DIR": str(WORK_DIR / "mail"), "RATELIMIT_ENABLED": "0",
+        "SESSION_COOKIE_SECURE": "0"}
+
+
+def gunicorn_command(port: int) -> tuple[list[str], str]:
+    command = [sys.executable, "-m", "gunicorn"]
+    if CONF.exists():
+        command += ["--config", str(CONF)]
+        how = f"gunicorn with {CONF.relative_to(ROOT)}, bind overridden"
+    else:
+        command += FALLBACK_ARGS
+        how = ("deploy/gunicorn.conf.py absent: the README's production command line "
+               f"({' '.join(FALLBACK_ARGS)})")
+    command += ["--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "bench.wsgi_bench:app"]
+    return command, how
+
+
+def start_server(url: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command, how = gunicorn_command(port)
+    with open(WORK_DIR / "gunicorn.log", "w") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own command line)
+            command, env=server_environment(url, port), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/bench/constant", timeout=2).status_code == 200:
+                print(f"Server: {how}; {base}")
+                return process, base
+        except requests.ConnectionError:
+            time.sleep(0.3)
+        if process.poll() is not None:
+            break
+    stop_server(process)
+    sys.exit(f"gunicorn did not start: see {WORK_DIR / 'gunicorn.log'}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# --- Clients ----------------------------------------------------------------------------------
+
+def log_in(session: requests.Session, base: str, email: str, password: str) -> requests.Response:
+    page = session.get(base + "/connexion", timeout=30).text
+    token = CSRF.search(page).group(1)
+    return session.post(base + "/connexion", data={
+        "csrf_token": token, "email": email, "password": password}, allow_redirects=False,
+        timeout=30)
+
+
+@dataclass
+class Job:
+    page: str
+    base: str
+    urls: list[str]
+    email: str | None = None  # log in first as this account
+    login_as: str | None = None  # the page itself is a login of this account
+    password: str = ""
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+def fetch(session: requests.Session, job: Job, url: str) -> bool:
+    if job.login_as:
+        response = log_in(requests.Session(), job.base, job.login_as, job.password)
+        return response.status_code == 302
+    return session.get(job.base + url, allow_redirects=False, timeout=30).status_code == 200
+
+
+def client(job: Job, seconds: float, barrier, results) -> None:
+    """One client: log in, warm up, wait for the others, then request for `seconds`."""
+    session = requests.Session()
+    if job.email:
+        log_in(session, job.base, job.email, job.password)
+    for url in job.urls[:WARM_UPS]:
+        fetch(session, job, url)
+    barrier.wait()
+    result, index = Result(), 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        url = job.urls[index % len(job.urls)]
+        index += 1
+        started = time.perf_counter()
+        try:
+            ok = fetch(session, job, url)
+        except requests.RequestException:
+            ok = False
+        result.latencies.append((time.perf_counter() - started) * 1000)
+        result.errors += not ok
+    results.put(result)
+
+
+def run_page(jobs: list[Job], seconds: float) -> tuple[Result, float]:
+    """Run one client process per job for `seconds`; merged results and the wall time."""
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(len(jobs) + 1), context.Queue()
+    processes = [context.Process(target=client, args=(job, seconds, barrier, results))
+                 for job in jobs]
+    for process in processes:
+        process.start()
+    barrier.wait()
+    started = time.perf_counter()
+    merged = Result()
+    for _ in processes:
+        part = results.get()
+        merged.latencies += part.latencies
+        merged.errors += part.errors
+    wall = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    return merged, wall
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+# --- What is requested ------------------------------------------------------------------------
+
+@dataclass
+class Targets:
+    members: list[tuple[str, list[int]]]  # (e-mail, their submitted orders)
+    staff: list[str]
+    proofs: list[int]  # pending proofs, oldest first
+
+
+def find_targets(count: int) -> Targets:
+    """Members with active orders, the staff accounts and pending proofs (app context)."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.members.models import User
+    from portal.payments.models import PaymentProof
+    from portal.requests.models import Order
+    from portal.requests.ordering import ACTIVE
+
+    busy = list(db.session.scalars(
+        select(Order.user_id).join(User, User.id == Order.user_id)
+        .where(Order.status.in_(ACTIVE), User.confirmed_at.is_not(None))
+        .group_by(Order.user_id).order_by(Order.user_id).limit(count)))
+    members = []
+    for user_id in busy:
+        orders = list(db.session.scalars(select(Order.id).where(
+            Order.user_id == user_id, Order.status != "draft").order_by(Order.id).limit(20)))
+        members.append((db.session.get(User, user_id).email, orders))
+    staff = list(db.session.scalars(select(User.email).where(User.role == "staff")
+                                    .order_by(User.id)))
+    proofs = list(db.session.scalars(select(PaymentProof.id).where(
+        PaymentProof.status == "pending").order_by(PaymentProof.submitted_at).limit(100)))
+    return Targets(members, staff, proofs)
+
+
+def page_jobs(name: str, base: str, targets: Targets, clients: int, password: str) -> list[Job]:
+    jobs = []
+    for index in range(clients):
+        email, orders = targets.members[index % len(targets.members)]
+        staff = targets.staff[index % len(targets.staff)]
+        jobs.append({
+            "bare route": Job(name, base, ["/bench/constant"]),
+            "member dashboard": Job(name, base, ["/commandes"], email, password=password),
+            "order page": Job(name, base, [f"/commandes/{order}" for order in orders], email,
+                              password=password),
+            "staff home": Job(name, base, ["/equipe/"], staff, password=password),
+            "staff order list": Job(name, base, [
+                f"/equipe/commandes?statut=en-transit&q={term}"
+                for term in SEARCHES[index % 2::2]], staff, password=password),
+            "proof review": Job(name, base, [f"/equipe/preuves/{proof}"
+                                             for proof in targets.proofs[index::clients]
+                                             or targets.proofs], staff, password=password),
+            "login": Job(name, base, ["/connexion"], login_as=email, password=password),
+        }[name])
+    return jobs
+
+
+PAGES = ["bare route", "member dashboard", "order page", "staff home", "staff order list",
+         "proof review", "login"]
+
+
+# --- The run ----------------------------------------------------------------------------------
+
+def print_table(rows: list[tuple]) -> None:
+    bare = rows[0][2] or 1
+    print(f"{'page':<18} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'errors':>7} {'ratio':>7}")
+    for name, count, rate, p50, p95, p99, errors in rows:
+        print(f"{name:<18} {count:>9} {rate:>8.1f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} "
+              f"{errors:>7} {rate / bare:>7.2f}")
+
+
+def run(base: str, targets: Targets, clients: int, seconds: float, pages: list[str]) -> None:
+    from bench.agency import BENCH_PASSWORD
+
+    rows = []
+    for name in pages:
+        result, wall = run_page(page_jobs(name, base, targets, clients, BENCH_PASSWORD), seconds)
+        values = result.latencies
+        rows.append((name, len(values), len(values) / wall, percentile(values, 0.50),
+                     percentile(values, 0.95), percentile(values, 0.99), result.errors))
+        print(f"  {name}: {len(values)} requests", flush=True)
+    print(f"\n{clients} concurrent clients, {seconds:g} s per page:")
+    print_table(rows)
+
+
+def prepare(url: str, args) -> Targets:
+    from bench.agency import fill
+    from portal.extensions import db
+    from portal.members.models import User
+
+    app = make_app(url)
+    with app.app_context():
+        empty = "users" not in db.inspect(db.engine).get_table_names() or not db.session.scalar(
+            db.select(db.func.count(User.id)).where(User.email.like("membre%@bench.example")))
+        if args.fill or empty:
+            reset_schema()
+            fill(members=args.members, orders=args.orders, items=args.items)
+        targets = find_targets(args.clients)
+        db.session.remove()
+        db.engine.dispose()  # nothing shared with the client processes forked later
+    return targets
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--fill", action="store_true", help="fill the database again first")
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=5)
+    parser.add_argument("--pages", default=",".join(PAGES),
+                        help="comma-separated pages (the bare route always runs first)")
+    args = parser.parse_args(argv)
+    url = database_url(args.database_url)
+    print_machine(url)
+    targets = prepare(url, args)
+    pages = ["bare route"] + [p for p in args.pages.split(",") if p and p != "bare route"]
+    process, base = start_server(url)
+    try:
+        run(base, targets, args.clients, args.seconds, pages)
+    finally:
+        stop_server(process)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""SQL statements per page stay flat as the agency grows: each page sends as many statements
+with 3 orders as with 300 (no query per row). The agency comes from the benchmark's generator
+(`bench.agency.fill`), with one member owning every order, so the member's pages grow too.
+"""
+from sqlalchemy import event, select
+
+from bench.agency import BENCH_PASSWORD, fill
+from portal.extensions import db, limiter
+from portal.members.models import User
+from portal.payments.models import PaymentProof
+from portal.requests import ordering
+from portal.requests.models import Order
+from tests.factories import login
+
+MEMBER = "membre00001@bench.example"
+STAFF = "equipe1@bench.example"
+MEMBER_PAGES = ("member dashboard", "order page")
+
+
+def empty(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    limiter.reset()
+
+
+def pages(app) -> dict[str, str]:
+    """The pages measured, with real ids: the member's order waiting for the review of its
+    deposit (the generator's third order, the same in every size) and its proof."""
+    with app.app_context():
+        member = db.session.scalar(select(User).where(User.email == MEMBER))
+        order = db.session.scalar(select(Order).where(
+            Order.user_id == member.id, Order.status == "deposit_review").order_by(Order.id))
+        proof = db.session.scalar(select(PaymentProof).where(
+            PaymentProof.order_id == order.id, PaymentProof.status == "pending"))
+        order_id, proof_id = order.id, proof.id
+    return {"member dashboard": "/commandes",
+            "order page": f"/commandes/{order_id}",
+            "staff home": "/equipe/",
+            "staff order list": "/equipe/commandes?statut=a-chiffrer&q=kouassi",
+            "proof review": f"/equipe/preuves/{proof_id}"}
+
+
+def statements_for(app, client, url: str) -> int:
+    """How many SQL statements one request of `url` sends (after a first, unmeasured one)."""
+    assert client.get(url).status_code == 200
+    sent = []
+
+    def record(_connection, _cursor, statement, *_args):
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, url
+    return len(sent)
+
+
+def counts_with(app, orders: int) -> dict[str, int]:
+    with app.app_context():
+        fill(members=1, orders=orders, staff=1, quiet=True)
+        # a cart in both sizes (the generator gives one to some members only)
+        member = db.session.scalar(select(User).where(User.email == MEMBER))
+        ordering.add_item(member, "Sac à dos", "https://shop.example.com/sac", 1, None)
+        db.session.commit()
+    member, staff = app.test_client(), app.test_client()
+    login(member, MEMBER, BENCH_PASSWORD)
+    login(staff, STAFF, BENCH_PASSWORD)
+    return {name: statements_for(app, member if name in MEMBER_PAGES else staff, url)
+            for name, url in pages(app).items()}
+
+
+def test_pages_send_as_many_statements_with_300_orders_as_with_3(app):
+    small = counts_with(app, 3)
+    empty(app)
+    large = counts_with(app, 300)
+    print("statements per page (3 orders / 300 orders):",
+          {name: (small[name], large[name]) for name in small})
+    assert large == small
