@@ -76,6 +76,11 @@ def clean_state(app):
     """Every test starts with empty tables and fresh rate-limit counters."""
     limiter.reset()
     yield
+    empty_tables(app)
+
+
+def empty_tables(app) -> None:
+    """Delete every row of every table (children first) and reset the rate-limit counters."""
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:

@@ -5,25 +5,17 @@ with 3 orders as with 300 (no query per row). The agency comes from the benchmar
 from sqlalchemy import event, select
 
 from bench.agency import BENCH_PASSWORD, fill
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.members.models import User
 from portal.payments.models import PaymentProof
 from portal.requests import ordering
 from portal.requests.models import Order
+from tests.conftest import empty_tables
 from tests.factories import login
 
 MEMBER = "membre00001@bench.example"
 STAFF = "equipe1@bench.example"
 MEMBER_PAGES = ("member dashboard", "order page")
-
-
-def empty(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
-    limiter.reset()
 
 
 def pages(app) -> dict[str, str]:
@@ -78,7 +70,7 @@ def counts_with(app, orders: int) -> dict[str, int]:
 
 def test_pages_send_as_many_statements_with_300_orders_as_with_3(app):
     small = counts_with(app, 3)
-    empty(app)
+    empty_tables(app)
     large = counts_with(app, 300)
     print("statements per page (3 orders / 300 orders):",
           {name: (small[name], large[name]) for name in small})

@@ -24,6 +24,18 @@ def log_in(page, email):
     page.get_by_role("button", name="Se connecter").click()
 
 
+def fill_cart(page, items) -> None:
+    """Add (name, link, quantity, details) items one by one from the cart page."""
+    page.goto("/panier")
+    for name, url, quantity, details in items:
+        page.get_by_label("Nom de l'article").fill(name)
+        page.get_by_label("Lien vers l'article").fill(url)
+        page.get_by_label("Quantité").fill(quantity)
+        page.get_by_label("Détails (taille, couleur, modèle…)").fill(details)
+        page.get_by_role("button", name="Ajouter au panier").click()
+        expect(page.get_by_text(f"« {name} » est ajouté à votre panier.")).to_be_visible()
+
+
 def test_a_member_sends_a_request_and_staff_issue_the_proforma(app, phone, desktop, shots,
                                                                tmp_path):
     with app.app_context():
@@ -38,14 +50,7 @@ def test_a_member_sends_a_request_and_staff_issue_the_proforma(app, phone, deskt
         db.session.commit()
     page = phone
     log_in(page, "mariam@example.com")
-    page.goto("/panier")
-    for name, url, quantity, details in ITEMS:
-        page.get_by_label("Nom de l'article").fill(name)
-        page.get_by_label("Lien vers l'article").fill(url)
-        page.get_by_label("Quantité").fill(quantity)
-        page.get_by_label("Détails (taille, couleur, modèle…)").fill(details)
-        page.get_by_role("button", name="Ajouter au panier").click()
-        expect(page.get_by_text(f"« {name} » est ajouté à votre panier.")).to_be_visible()
+    fill_cart(page, ITEMS)
     items = page.get_by_test_id("cart-items").get_by_role("listitem")
     expect(items).to_have_count(3)
     shots(page, "cart-with-three-items")

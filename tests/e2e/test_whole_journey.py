@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from portal.extensions import db
 from portal.staff.models import PaymentMethod
 from tests.e2e.test_payment_browser import accept_proof, flat, hand_over, pickup_code
-from tests.e2e.test_request_browser import log_in
+from tests.e2e.test_request_browser import fill_cart, log_in
 from tests.factories import PASSWORD, make_pickup_point, make_terms, make_user
 from tests.proforma.conftest import set_agency
 
@@ -124,14 +124,7 @@ def sign_up(page, smtp, shots):
 def send_request(page, shots) -> str:
     """Steps 2–3: the cart, a delivery address, the pickup point, the terms; returns the
     request's reference."""
-    page.goto("/panier")
-    for name, url, quantity, details in ITEMS:
-        page.get_by_label("Nom de l'article").fill(name)
-        page.get_by_label("Lien vers l'article").fill(url)
-        page.get_by_label("Quantité").fill(quantity)
-        page.get_by_label("Détails (taille, couleur, modèle…)").fill(details)
-        page.get_by_role("button", name="Ajouter au panier").click()
-        expect(page.get_by_text(f"« {name} » est ajouté à votre panier.")).to_be_visible()
+    fill_cart(page, ITEMS)
     assert fits_the_screen(page)
     shots(page, "cart")
     page.get_by_role("link", name="Demander une proforma").click()
