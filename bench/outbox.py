@@ -134,40 +134,33 @@ def report(title: str, ids: list[int], server: MailServer, seconds: float, start
           f"rows {dict(states)}" + (f"; {others} other messages" if others else ""))
 
 
-def plain_run(url: str, port: int, count: int, workers: int) -> None:
+def timed_run(title: str, url: str, port: int, count: int, workers: int,
+              down: float | None = None) -> None:
+    """Queue `count` e-mails and let the workers drain them; with `down`, the SMTP server is
+    stopped for that many seconds once a third of them has arrived."""
     server = MailServer(port).start()
     ids = queue_messages(count)
     started = time.perf_counter()
     running = start_workers(url, port, workers)
     try:
         startup = first_delivery(server, started)
+        if down is not None:
+            stop_for_a_while(server, ids, count, down)
         wait_until(lambda: drained(ids))
         seconds = time.perf_counter() - started
     finally:
         stop_workers(running)
-    report(f"Run 1 ({workers} workers)", ids, server, seconds, startup, state_of(ids))
+    report(title, ids, server, seconds, startup, state_of(ids))
     server.stop()
 
 
-def outage_run(url: str, port: int, count: int, workers: int, down: float) -> None:
-    server = MailServer(port).start()
-    ids = queue_messages(count)
-    started = time.perf_counter()
-    running = start_workers(url, port, workers)
-    try:
-        startup = first_delivery(server, started)
-        wait_until(lambda: len(server.messages) >= count // 3)
-        server.stop()
-        stopped_at = len(received(server, ids))
-        time.sleep(down)
-        server.start()
-        print(f"  SMTP server stopped after {stopped_at} messages for {down:g} s, restarted")
-        wait_until(lambda: drained(ids))
-        seconds = time.perf_counter() - started
-    finally:
-        stop_workers(running)
-    report("Run 2 (SMTP stopped midway)", ids, server, seconds, startup, state_of(ids))
+def stop_for_a_while(server: MailServer, ids: list[int], count: int, down: float) -> None:
+    wait_until(lambda: len(server.messages) >= count // 3)
     server.stop()
+    stopped_at = len(received(server, ids))
+    time.sleep(down)
+    server.start()
+    print(f"  SMTP server stopped after {stopped_at} messages for {down:g} s, restarted")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -186,8 +179,9 @@ def main(argv: list[str] | None = None) -> None:
         if "outbox_messages" not in db.inspect(db.engine).get_table_names():
             reset_schema()
         port = free_port()
-        plain_run(url, port, args.messages, args.workers)
-        outage_run(url, port, args.messages, args.workers, args.down)
+        timed_run(f"Run 1 ({args.workers} workers)", url, port, args.messages, args.workers)
+        timed_run("Run 2 (SMTP stopped midway)", url, port, args.messages, args.workers,
+                  down=args.down)
         db.session.remove()
 
 
