@@ -79,7 +79,7 @@ def init_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Every package's models, so that relationships named by string resolve (and Alembic
     sees every table)."""
-    from portal import numbering  # noqa: F401
+    from portal import numbering, tallies  # noqa: F401
     from portal.members import models as members  # noqa: F401
     from portal.messaging import models as messaging  # noqa: F401
     from portal.payments import models as payments  # noqa: F401

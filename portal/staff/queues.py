@@ -15,6 +15,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from portal import tallies
 from portal.extensions import db
 from portal.forms import search_text
 from portal.members.models import User
@@ -55,18 +56,20 @@ class QueueState:
 
 
 def queue_states() -> list[QueueState]:
-    """Each queue with its count and oldest wait, from one grouped query."""
+    """Each queue with its count (the tallies the database keeps) and its oldest wait (the
+    first entry of ix_orders_status_changed for each status), all in one query."""
     queued = [status.value for queue in QUEUES for status in queue.statuses]
-    # count(*), not count(id): ix_orders_status_changed then answers from the index alone
-    rows = db.session.execute(
-        select(Order.status, func.count(), func.min(Order.status_changed_at))
-        .where(Order.status.in_(queued)).group_by(Order.status)).all()
-    by_status = {status: (count, oldest) for status, count, oldest in rows}
+    row = db.session.execute(select(
+        *(tallies.value_of(tallies.orders_in(status)).label(f"count_{status}")
+          for status in queued),
+        *(select(func.min(Order.status_changed_at)).where(Order.status == status)
+          .scalar_subquery().label(f"oldest_{status}") for status in queued))).one()._asdict()
     states = []
     for queue in QUEUES:
-        found = [by_status[status.value] for status in queue.statuses if status.value in by_status]
-        states.append(QueueState(queue, sum(count for count, _ in found),
-                                 min((oldest for _, oldest in found), default=None)))
+        codes = [status.value for status in queue.statuses]
+        oldest = [row[f"oldest_{code}"] for code in codes if row[f"oldest_{code}"] is not None]
+        states.append(QueueState(queue, sum(row[f"count_{code}"] for code in codes),
+                                 min(oldest, default=None)))
     return states
 
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 
+from portal import tallies
 from portal.extensions import db
 from portal.members import accounts
 from portal.members.forms import StaffAccountForm
@@ -42,11 +43,9 @@ def outbox_counts(with_sent: bool = True) -> dict[str, int]:
 def home():
     from portal.staff.queues import queue_states
 
-    members = db.session.scalar(
-        select(func.count(User.id)).where(User.role == Role.MEMBER.value)) or 0
-    unconfirmed = db.session.scalar(select(func.count(User.id)).where(
-        User.role == Role.MEMBER.value, User.confirmed_at.is_(None))) or 0
-    return render_template("staff/home.html", members=members, unconfirmed=unconfirmed,
+    members = tallies.read(tallies.MEMBERS, tallies.UNCONFIRMED_MEMBERS)
+    return render_template("staff/home.html", members=members[tallies.MEMBERS],
+                           unconfirmed=members[tallies.UNCONFIRMED_MEMBERS],
                            outbox=outbox_counts(with_sent=False), queues=queue_states(),
                            unread_messages=threads.unread_for_staff(),
                            unassigned_messages=threads.unassigned_count())

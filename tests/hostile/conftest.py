@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import create_engine, event
 
 from portal.extensions import db, limiter
+from tests.conftest import tables_children_first
 from tests.hostile import world as world_module
 
 
@@ -19,7 +20,7 @@ def world(app):
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
+            for table in tables_children_first():
                 connection.execute(table.delete())
 
 
