@@ -163,6 +163,12 @@ def _unread(from_member: bool):
             OrderMessage.kind.in_(CONVERSATION))
 
 
+def _is_unread(message: OrderMessage, from_member: bool) -> bool:
+    """`_unread` for a message already loaded."""
+    return (message.from_member is from_member and message.read_at is None
+            and message.kind in CONVERSATION)
+
+
 def unread_for_member(user) -> dict[int, int]:
     """{order id: messages from the agency the member has not read}."""
     from portal.requests.models import Order
@@ -196,9 +202,15 @@ def orders_with_unread(limit: int = 100):
     return db.session.execute(query).all()
 
 
-def mark_read(order, by_member: bool) -> None:
-    """The member (or staff) opened the order: what the other side wrote is now read."""
+def mark_read(order, by_member: bool) -> bool:
+    """The member (or staff) opened the order: what the other side wrote is now read.
+
+    False, and nothing written, when the thread already loaded has nothing unread for them
+    (most views): the page then needs no write and no commit."""
+    if not any(_is_unread(message, from_member=not by_member) for message in order.messages):
+        return False
     db.session.execute(
         update(OrderMessage)
         .where(OrderMessage.order_id == order.id, *_unread(not by_member))
         .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return True

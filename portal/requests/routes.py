@@ -185,8 +185,7 @@ def order_detail(order_id: int):
     if order.status == Status.DRAFT.value:
         return redirect(url_for("requests.cart"))
     page = render_order(order, MessageForm(formdata=None))
-    if not current_user.is_staff:
-        threads.mark_read(order, by_member=True)
+    if not current_user.is_staff and threads.mark_read(order, by_member=True):
         db.session.commit()
     return page
 

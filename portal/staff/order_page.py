@@ -124,8 +124,8 @@ def refused(order: Order, error: WorkflowError):
 def order_detail(order_id: int):
     order = staff_order(order_id)
     page = render_order(order)
-    threads.mark_read(order, by_member=False)
-    db.session.commit()
+    if threads.mark_read(order, by_member=False):
+        db.session.commit()
     return page
 
 

@@ -146,6 +146,38 @@ def test_the_member_reading_their_own_page_does_not_mark_their_message_read(
     assert by_testid(staff_client.get("/equipe/"), "unread-messages") == "1"
 
 
+def writes_while_opening(app, client, url: str) -> list[str]:
+    """The statements other than SELECT sent while `client` opens `url`."""
+    from sqlalchemy import event
+
+    sent = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        if not statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_opening_an_order_with_nothing_unread_writes_nothing(
+        app, member_client, staff_client, request_order):
+    url, staff_url = f"/commandes/{request_order.id}", f"/equipe/commandes/{request_order.id}"
+    assert writes_while_opening(app, member_client, url) == []
+    assert writes_while_opening(app, staff_client, staff_url) == []
+    member_client.post_form(MEMBER_POST.format(request_order.id), {"body": "Une question"})
+    assert writes_while_opening(app, member_client, url) == []  # their own message
+    assert any(s.lstrip().upper().startswith("UPDATE")
+               for s in writes_while_opening(app, staff_client, staff_url))
+    assert writes_while_opening(app, staff_client, staff_url) == []  # read now
+
+
 # --- Staff write ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("channel", ["portal", "email"])
