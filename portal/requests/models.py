@@ -1,8 +1,8 @@
 """The order aggregate (Order, its items and status history) and the partner shops."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, select
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, with_expression
 
 from portal.clock import utcnow
 from portal.extensions import db, trigram_index
@@ -74,6 +74,9 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Filled only by queries that ask for it (`with_item_count()`): lists show counts without
+    # loading every item.
+    counted_items: Mapped[int | None] = query_expression()
 
     user = relationship("User", foreign_keys=[user_id])
     handed_over_by = relationship("User", foreign_keys=[handed_over_by_id])
@@ -114,7 +117,10 @@ class Order(db.Model):
 
     @property
     def item_count(self) -> int:
-        """Lines of the order (as counted in the cart), not the sum of quantities."""
+        """Lines of the order (as counted in the cart), not the sum of quantities: counted by
+        the database when the query asked for it (`with_item_count`), else from the items."""
+        if self.counted_items is not None:
+            return self.counted_items
         return len(self.items)
 
 
@@ -155,3 +161,10 @@ class StatusChange(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="history")
     actor = relationship("User")
+
+
+def with_item_count():
+    """The loader option that has the database count each order's items (`item_count`) in
+    the query that loads the orders: no item is loaded, no second query."""
+    return with_expression(Order.counted_items, select(func.count(OrderItem.id))
+                           .where(OrderItem.order_id == Order.id).scalar_subquery())

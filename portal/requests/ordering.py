@@ -2,14 +2,13 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from portal import numbering, workflow
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.forms import search_text
 from portal.money import to_minor
-from portal.requests.models import MAX_ITEMS, Order, OrderItem
+from portal.requests.models import MAX_ITEMS, Order, OrderItem, with_item_count
 from portal.workflow import Status, WorkflowError
 
 ACTIVE = [s.value for s in Status if s not in workflow.FINISHED and s is not Status.DRAFT]
@@ -94,14 +93,9 @@ def change_address(order: Order, user, address) -> None:
     db.session.flush()
 
 
-def _with_item_ids(query):
-    # Only the items' ids, for `order.item_count` on each card: one query for the whole list.
-    return query.options(selectinload(Order.items).load_only(OrderItem.id))
-
-
 def orders_of(user, statuses, search: str = "", page: int = 1, per_page: int = 20):
-    query = _with_item_ids(select(Order).where(Order.user_id == user.id,
-                                               Order.status.in_(statuses)))
+    query = select(Order).options(with_item_count()).where(
+        Order.user_id == user.id, Order.status.in_(statuses))
     search = search_text(search, 30)
     if search:
         query = query.where(func.upper(Order.reference).contains(search.upper(), autoescape=True))
@@ -111,8 +105,8 @@ def orders_of(user, statuses, search: str = "", page: int = 1, per_page: int = 2
 
 def active_orders(user) -> list[Order]:
     """Active orders, those waiting for the member first, then the most recent."""
-    query = _with_item_ids(select(Order).where(Order.user_id == user.id,
-                                               Order.status.in_(ACTIVE)))
+    query = select(Order).options(with_item_count()).where(
+        Order.user_id == user.id, Order.status.in_(ACTIVE))
     orders = list(db.session.scalars(query.order_by(Order.status_changed_at.desc(),
                                                     Order.id.desc())))
     return sorted(orders, key=lambda order: Status(order.status) not in workflow.MEMBER_TO_ACT)

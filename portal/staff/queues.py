@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.forms import search_text
 from portal.members.models import User
 from portal.proforma.models import Proforma
-from portal.requests.models import Order, OrderItem
+from portal.requests.models import Order, OrderItem, with_item_count
 from portal.workflow import Status
 
 PER_PAGE = 25
@@ -144,11 +144,6 @@ def _matching(text: str, statuses: tuple[str, ...]):
         .where(in_statuses, OrderItem.name.icontains(text, autoescape=True))))
 
 
-def _with_item_ids(query: Select) -> Select:
-    # Only the ids of the items: enough for `order.item_count`, one query for the whole page.
-    return query.options(selectinload(Order.items).load_only(OrderItem.id))
-
-
 class CountedPagination(SelectPagination):
     """Flask-SQLAlchemy's page whose total comes with its rows (`count(*) OVER ()`): the
     matching orders are searched once, not once for the page and again for the count."""
@@ -167,14 +162,14 @@ class CountedPagination(SelectPagination):
 
 def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):
     """A page of matching orders (with `.total`), their members and item counts loaded."""
-    return CountedPagination(select=_with_item_ids(filtered_orders(filters)), session=db.session,
-                             page=page, per_page=per_page, error_out=False,
-                             max_per_page=per_page)
+    return CountedPagination(select=filtered_orders(filters).options(with_item_count()),
+                             session=db.session, page=page, per_page=per_page,
+                             error_out=False, max_per_page=per_page)
 
 
 def orders_for_export(filters: OrderFilters) -> list[Order]:
     """Every matching order, with members, item counts and proforma totals loaded."""
-    query = _with_item_ids(filtered_orders(filters)).options(
+    query = filtered_orders(filters).options(with_item_count()).options(
         selectinload(Order.proformas).load_only(Proforma.version, Proforma.total,
                                                 Proforma.currency))
     return list(db.session.scalars(query).unique())
