@@ -30,11 +30,11 @@ if __package__ in (None, ""):
 
 from flask_babel import force_locale  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
 
 from portal import storage  # noqa: E402
 from portal.clock import utcnow  # noqa: E402
 from portal.extensions import db  # noqa: E402
+from portal.members.password_hashes import hash_password  # noqa: E402
 from portal.numbering import Counter  # noqa: E402
 from portal.proforma.totals import percent_of  # noqa: E402
 from portal.staff.models import (  # noqa: E402
@@ -500,7 +500,7 @@ def insert(connection, rows: dict[str, list[dict]], tally: Tally) -> None:
 def add_people(connection, ids: Ids, members: int, staff: int, tally: Tally):
     """Staff, an admin and the members (each with a default address), in batches."""
     now = utcnow().replace(microsecond=0)
-    password_hash = generate_password_hash(BENCH_PASSWORD)
+    password_hash = hash_password(BENCH_PASSWORD)
     people = [user_row(ids.take("users"), f"equipe{n}@bench.example", f"Équipe {n}", "staff",
                        password_hash, n, now) for n in range(1, staff + 1)]
     people.append(user_row(ids.take("users"), "admin@bench.example", "Admin Bench", "admin",

@@ -100,7 +100,7 @@ def needed(source, target, role) -> str | None:
 @pytest.fixture(autouse=True)
 def quick_passwords(monkeypatch):
     """Accounts are made by the hundred here: hash their passwords cheaply."""
-    monkeypatch.setattr("portal.members.models.generate_password_hash",
+    monkeypatch.setattr("portal.members.password_hashes.hash_password",
                         partial(generate_password_hash, method="pbkdf2:sha256:1"))
 
 

@@ -4,19 +4,15 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.forms import search_text
 from portal.links import external_url
-from portal.members import tokens
+from portal.members import password_hashes, tokens
 from portal.members.models import Address, Role, User
 from portal.messaging.notifications import notify
 from portal.messaging.outbox import queue_email
-
-# Compared against when the account does not exist, so both answers take the same time.
-_DUMMY_HASH = generate_password_hash("portal-no-such-account")
 
 
 class LoginResult(enum.Enum):
@@ -43,7 +39,7 @@ def register_member(email: str, password: str, **profile) -> User | None:
     """
     existing = find_by_email(email)
     if existing:
-        generate_password_hash(password)  # same work as for a new account: timing reveals nothing
+        password_hashes.hash_password(password)  # same work as for a new account: timing reveals nothing
         queue_email("signup_existing", "signup_existing", user=existing,
                     login_url=external_url("members.login"),
                     reset_url=external_url("members.forgot_password"))
@@ -87,7 +83,7 @@ def authenticate(email: str, password: str) -> tuple[LoginResult, User | None]:
     """Check the credentials. Unknown address and wrong password give the same answer."""
     user = find_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        password_hashes.spend_time_as_if_checking(password)
         return LoginResult.REFUSED, None
     if not user.check_password(password) or not user.is_active:
         return LoginResult.REFUSED, None

@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.clock import utcnow
 from portal.extensions import db, trigram_index
+from portal.members import password_hashes
 
 
 class Role(enum.StrEnum):
@@ -79,11 +79,17 @@ class User(UserMixin, db.Model):
 
     # --- Passwords.
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = password_hashes.hash_password(password)
         self.end_other_sessions()
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Whether `password` is theirs; a hash of an older kind is replaced by today's on
+        success (their other sessions stay open: the password itself did not change)."""
+        if not password_hashes.verify(self.password_hash, password):
+            return False
+        if password_hashes.needs_rehash(self.password_hash):
+            self.password_hash = password_hashes.hash_password(password)
+        return True
 
     # --- Roles and state.
     @property
