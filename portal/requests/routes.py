@@ -12,6 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import storage
 from portal.extensions import db
@@ -31,7 +32,7 @@ bp = Blueprint("requests", __name__)
 
 def own_order(order_id: int) -> Order:
     """An order the current user may see (the member's own, or any for staff), else 404."""
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, order_id, options=[joinedload(Order.pickup_point)])
     if order is None or not order.can_view(current_user):
         abort(404)
     return order
