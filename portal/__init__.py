@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import cli, errors, storage, templating
+from portal import babel_speed, cli, errors, storage, templating
 from portal.config import check_production, from_environment
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.security import IdConverter, add_security_headers
@@ -67,6 +67,7 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel_speed.install()
     bootstrap.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
