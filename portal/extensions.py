@@ -2,7 +2,6 @@
 import sqlite3
 
 from flask import request
-from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -12,6 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Index, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from portal.babel_speed import QuickBabel
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -60,6 +61,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True, include_object=include_object)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = QuickBabel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=client_address)

@@ -31,3 +31,15 @@ def test_inside_it_answers_as_flask_babel_did(app):
         assert flask_babel._get_current_context() is not ours
     with app.app_context():  # an application context alone (commands, the outbox worker)
         assert flask_babel._get_current_context() is babel_speed._ORIGINAL()
+
+
+def test_the_catalogue_follows_the_locale_within_a_request(app):
+    with app.test_request_context("/"):
+        assert isinstance(flask_babel.get_domain(), babel_speed.QuickDomain)
+        french = flask_babel.get_translations()
+        assert flask_babel.get_translations() is french  # kept for the request
+        with force_locale("en"):
+            english = flask_babel.get_translations()
+            assert english is not french and gettext("Commandes") == "Orders"
+        assert flask_babel.get_translations() is french
+        assert gettext("Commandes") == "Commandes"
