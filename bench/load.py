@@ -250,26 +250,80 @@ PAGES = ["bare route", "member dashboard", "order page", "staff home", "staff or
          "proof review", "login"]
 
 
+# --- CPU spent per request (Linux /proc; "-" elsewhere) -----------------------------------------
+
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def tree_cpu(root: int | None) -> float | None:
+    """CPU seconds of `root`, of its children still alive and of those it has reaped (gunicorn
+    replaces workers, PostgreSQL ends backends): what the server spent, whatever came and went."""
+    fields = _stat(root) if root else None
+    if fields is None:
+        return None
+    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    for entry in Path("/proc").iterdir():
+        child = _stat(entry.name) if entry.name.isdigit() else None
+        if child is not None and child[1] == str(root):
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster() -> int | None:
+    """The local PostgreSQL server's main process (None when PostgreSQL runs elsewhere)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                parent = _stat(entry.name)[1]
+                if (Path("/proc") / parent / "comm").read_text().strip() != "postgres":
+                    return int(entry.name)
+        except (OSError, TypeError):
+            continue
+    return None
+
+
+def cpu_now(roots: tuple) -> tuple:
+    return tuple(tree_cpu(root) for root in roots)
+
+
+def per_request(before: float | None, after: float | None, count: int) -> str:
+    if before is None or after is None or not count:
+        return "-"
+    return f"{(after - before) * 1000 / count:.2f}"
+
+
 # --- The run ----------------------------------------------------------------------------------
 
 def print_table(rows: list[tuple]) -> None:
     bare = rows[0][2] or 1
     print(f"{'page':<18} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'p99 ms':>8} {'errors':>7} {'ratio':>7}")
-    for name, count, rate, p50, p95, p99, errors in rows:
+          f"{'p99 ms':>8} {'errors':>7} {'ratio':>7} {'app ms':>7} {'db ms':>6}")
+    for name, count, rate, p50, p95, p99, errors, app_ms, db_ms in rows:
         print(f"{name:<18} {count:>9} {rate:>8.1f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} "
-              f"{errors:>7} {rate / bare:>7.2f}")
+              f"{errors:>7} {rate / bare:>7.2f} {app_ms:>7} {db_ms:>6}")
+    print("app ms, db ms: CPU time the gunicorn processes and the PostgreSQL server spent per "
+          "request (a login is a form fetched and sent)")
 
 
-def run(base: str, targets: Targets, clients: int, seconds: float, pages: list[str]) -> None:
+def run(base: str, server_pid: int, targets: Targets, clients: int, seconds: float,
+        pages: list[str]) -> None:
     from bench.agency import BENCH_PASSWORD
 
-    rows = []
+    roots, rows = (server_pid, postmaster()), []
     for name in pages:
-        result, wall = run_page(page_jobs(name, base, targets, clients, BENCH_PASSWORD), seconds)
-        values = result.latencies
+        jobs = page_jobs(name, base, targets, clients, BENCH_PASSWORD)
+        before = cpu_now(roots)
+        result, wall = run_page(jobs, seconds)
+        after, values = cpu_now(roots), result.latencies
         rows.append((name, len(values), len(values) / wall, percentile(values, 0.50),
-                     percentile(values, 0.95), percentile(values, 0.99), result.errors))
+                     percentile(values, 0.95), percentile(values, 0.99), result.errors,
+                     per_request(before[0], after[0], len(values)),
+                     per_request(before[1], after[1], len(values))))
         print(f"  {name}: {len(values)} requests", flush=True)
     print(f"\n{clients} concurrent clients, {seconds:g} s per page:")
     print_table(rows)
@@ -311,7 +365,7 @@ def main(argv: list[str] | None = None) -> None:
     pages = ["bare route"] + [p for p in args.pages.split(",") if p and p != "bare route"]
     process, base = start_server(url)
     try:
-        run(base, targets, args.clients, args.seconds, pages)
+        run(base, process.pid, targets, args.clients, args.seconds, pages)
     finally:
         stop_server(process)
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import babel_speed, cli, errors, storage, templating
-from portal.config import check_production, from_environment
+from portal.config import check_production, engine_options, from_environment
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.security import IdConverter, add_security_headers
 
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(from_environment(app.instance_path))
     app.config.update(test_config or {})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     check_production(app.config)
     storage.check_settings(app.config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "translations")

@@ -29,7 +29,8 @@ def from_environment(instance_path: str) -> dict:
         "PORTAL_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL's planner cost of reading a page out of order (empty: the server's own).
+        "DATABASE_RANDOM_PAGE_COST": os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
         "UPLOAD_ROOT": os.environ.get("UPLOAD_ROOT", os.path.join(os.getcwd(), "uploads")),
@@ -98,6 +99,20 @@ def from_environment(instance_path: str) -> dict:
         "RESET_TOKEN_MAX_AGE": 3600,
         "INVITE_TOKEN_MAX_AGE": 7 * 24 * 3600,
     }
+
+
+def engine_options(config: dict) -> dict:
+    """SQLAlchemy's engine settings for the configured database.
+
+    On PostgreSQL each connection plans with `random_page_cost` DATABASE_RANDOM_PAGE_COST
+    (1.1 by default, the usual value when the data sits in memory or on SSDs): with the
+    server's default of 4, meant for spinning disks, the staff search read all 10 000 members
+    (8 ms) instead of using their trigram index (0.7 ms) for some words."""
+    options = {"pool_pre_ping": True}
+    cost = str(config.get("DATABASE_RANDOM_PAGE_COST") or "").strip()
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and cost:
+        options["connect_args"] = {"options": f"-c random_page_cost={float(cost)}"}
+    return options
 
 
 def check_production(config: dict) -> None:

@@ -163,8 +163,11 @@ class CountedPagination(SelectPagination):
         return [row[0] for row in rows]
 
     def _query_count(self) -> int:
-        # a page past the end has no row to carry the total: count as usual
-        return self._total if self._total is not None else super()._query_count()
+        if self._total is not None:
+            return self._total
+        if self._query_offset == 0:  # not a row from the start: nothing matches
+            return 0
+        return super()._query_count()  # a page past the end: count as usual
 
 
 def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):

@@ -196,7 +196,24 @@ def test_pages_hold_25_orders_and_count_them_all(awa):
     first = queues.order_page(OrderFilters(), 1)
     assert (first.total, len(first.items), first.pages) == (27, 25, 2)
     assert len(queues.order_page(OrderFilters(), 2).items) == 2
-    assert queues.order_page(OrderFilters(), 10_000).items == []
+    far = queues.order_page(OrderFilters(), 10_000)
+    assert (far.items, far.total) == ([], 27)  # past the end: counted all the same
+
+
+def test_a_search_matching_nothing_answers_in_one_query(awa):
+    make_order(awa)
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        empty = queues.order_page(OrderFilters(text="introuvable"), 1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert (empty.items, empty.total, empty.pages) == ([], 0, 0)
+    assert len(statements) == 1
 
 
 def test_the_export_lists_every_matching_order_with_its_items(awa, binta):
