@@ -8,7 +8,6 @@ from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from portal import clock, storage
 from portal.extensions import db
@@ -17,7 +16,6 @@ from portal.payments import proofs
 from portal.payments.models import PaymentProof, ProofKind
 from portal.payments.routes import bp
 from portal.payments.staff_forms import AcceptProofForm, RefuseProofForm
-from portal.requests.models import Order
 from portal.security import staff_required
 from portal.workflow import WorkflowError
 
@@ -40,9 +38,9 @@ def waiting(since) -> str:
 
 
 def staff_proof(proof_id: int) -> PaymentProof:
-    """The proof, with its order and the order's member read in the same query."""
-    return db.get_or_404(PaymentProof, proof_id, options=[
-        joinedload(PaymentProof.order).joinedload(Order.user)])
+    # No eager join here: the workflow locks the order (SELECT … FOR UPDATE, which PostgreSQL
+    # refuses on the nullable side of an outer join) with the options it was loaded with.
+    return db.get_or_404(PaymentProof, proof_id)
 
 
 def accept_form_for(proof: PaymentProof, submitted: bool = False) -> AcceptProofForm:

@@ -12,7 +12,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal import storage
 from portal.extensions import db
@@ -32,7 +31,7 @@ bp = Blueprint("requests", __name__)
 
 def own_order(order_id: int) -> Order:
     """An order the current user may see (the member's own, or any for staff), else 404."""
-    order = db.session.get(Order, order_id, options=[joinedload(Order.pickup_point)])
+    order = db.session.get(Order, order_id)  # no eager join: see payments.staff_proof
     if order is None or not order.can_view(current_user):
         abort(404)
     return order
