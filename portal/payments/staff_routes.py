@@ -38,9 +38,7 @@ def waiting(since) -> str:
 
 
 def staff_proof(proof_id: int) -> PaymentProof:
-    # No eager join here: the workflow locks the order (SELECT … FOR UPDATE, which PostgreSQL
-    # refuses on the nullable side of an outer join) with the options it was loaded with.
-    return db.get_or_404(PaymentProof, proof_id)
+    return db.get_or_404(PaymentProof, proof_id)  # no eager join: see workflow.lock
 
 
 def accept_form_for(proof: PaymentProof, submitted: bool = False) -> AcceptProofForm:

@@ -31,7 +31,7 @@ bp = Blueprint("requests", __name__)
 
 def own_order(order_id: int) -> Order:
     """An order the current user may see (the member's own, or any for staff), else 404."""
-    order = db.session.get(Order, order_id)  # no eager join: see payments.staff_proof
+    order = db.session.get(Order, order_id)  # no eager join: see workflow.lock
     if order is None or not order.can_view(current_user):
         abort(404)
     return order

@@ -179,7 +179,7 @@ def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):
 
 def orders_for_export(filters: OrderFilters) -> list[Order]:
     """Every matching order, with members, item counts and proforma totals loaded."""
-    query = filtered_orders(filters).options(with_item_count()).options(
-        selectinload(Order.proformas).load_only(Proforma.version, Proforma.total,
-                                                Proforma.currency))
+    query = filtered_orders(filters).options(
+        with_item_count(), selectinload(Order.proformas).load_only(
+            Proforma.version, Proforma.total, Proforma.currency))
     return list(db.session.scalars(query).unique())
