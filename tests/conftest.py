@@ -4,12 +4,13 @@ database for every test, a client that sends the CSRF token like a browser, and 
 import os
 import re
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from portal import create_app
 from portal.extensions import db, limiter
@@ -144,3 +145,20 @@ def outbox(app):
 def path_of(url: str) -> str:
     """The path part of an absolute link, for the test client."""
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+@contextmanager
+def sql_statements(app):
+    """The SQL statements sent while the block runs, in a list filled as they go."""
+    sent = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

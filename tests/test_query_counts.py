@@ -2,7 +2,7 @@
 with 3 orders as with 300 (no query per row). The agency comes from the benchmark's generator
 (`bench.agency.fill`), with one member owning every order, so the member's pages grow too.
 """
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bench.agency import BENCH_PASSWORD, fill
 from portal.extensions import db
@@ -10,7 +10,7 @@ from portal.members.models import User
 from portal.payments.models import PaymentProof
 from portal.requests import ordering
 from portal.requests.models import Order
-from tests.conftest import empty_tables
+from tests.conftest import empty_tables, sql_statements
 from tests.factories import login
 
 MEMBER = "membre00001@bench.example"
@@ -38,18 +38,8 @@ def pages(app) -> dict[str, str]:
 def statements_for(app, client, url: str) -> int:
     """How many SQL statements one request of `url` sends (after a first, unmeasured one)."""
     assert client.get(url).status_code == 200
-    sent = []
-
-    def record(_connection, _cursor, statement, *_args):
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as sent:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, url
     return len(sent)
 

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db, trigram_index
@@ -61,6 +61,9 @@ class User(UserMixin, db.Model):
     confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Unread notifications, counted by the statement that loads the session's account
+    # (portal/page_frame.py); None when the row was loaded otherwise or expired since.
+    unread_notifications: Mapped[int | None] = query_expression()
 
     addresses: Mapped[list["Address"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Address.id"

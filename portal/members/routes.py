@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from portal import page_frame
 from portal.extensions import db, limiter, login_manager
 from portal.members import accounts
 from portal.members.accounts import LoginResult
@@ -37,7 +38,7 @@ bp = Blueprint("members", __name__)
 @login_manager.user_loader
 def load_user(stored_id: str) -> User | None:
     user_id, _sep, token = (stored_id or "").partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = page_frame.load_account(int(user_id)) if user_id.isdigit() else None
     valid = user and user.is_active and token and user.session_token == token
     return user if valid else None
 

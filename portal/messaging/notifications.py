@@ -18,6 +18,9 @@ def notify(user, message, link: str | None = None) -> Notification:
 
 
 def unread_count(user) -> int:
+    """The bell's count: the one the account was loaded with, else counted now."""
+    if user.unread_notifications is not None:
+        return user.unread_notifications
     query = select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )

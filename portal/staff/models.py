@@ -44,6 +44,8 @@ def active_pickup_points() -> list[PickupPoint]:
     return list(db.session.scalars(query))
 
 
+SETTINGS_ID = 1  # the only row of agency_settings
+
 # Values of a fresh installation, also used when the settings row does not exist yet.
 SETTINGS_DEFAULTS = {
     "company_name": "Portail d'achat",
@@ -109,14 +111,19 @@ class AgencySettings(db.Model):
     def get() -> "AgencySettings":
         """The settings row; a fresh (unsaved) one with the defaults when none is stored."""
         found = AgencySettings.stored()
-        return found if found is not None else AgencySettings(id=1, **SETTINGS_DEFAULTS)
+        return found if found is not None else AgencySettings(id=SETTINGS_ID,
+                                                               **SETTINGS_DEFAULTS)
 
     @staticmethod
     def stored() -> "AgencySettings | None":
         """The stored row (None when there is none), read once per session: the session
         keeps it (its identity map alone holds rows weakly, so each call would read it again);
         a commit or rollback expires it as any row, so the next use reads it afresh."""
-        found = db.session.get(AgencySettings, 1)
+        return AgencySettings.keep(db.session.get(AgencySettings, SETTINGS_ID))
+
+    @staticmethod
+    def keep(found: "AgencySettings | None") -> "AgencySettings | None":
+        """Hold the loaded row for the rest of the session (see `stored`)."""
         if found is not None:
             db.session.info["agency_settings"] = found
         return found

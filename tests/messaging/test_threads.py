@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.members.models import User
 from portal.messaging.models import Notification, OrderMessage, OutboxMessage
+from tests.conftest import sql_statements
 from tests.factories import make_order
 from tests.messaging.rows import detached_all
 from tests.messaging.whatsapp_setup import heard_from
@@ -148,22 +149,10 @@ def test_the_member_reading_their_own_page_does_not_mark_their_message_read(
 
 def writes_while_opening(app, client, url: str) -> list[str]:
     """The statements other than SELECT sent while `client` opens `url`."""
-    from sqlalchemy import event
-
-    sent = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        if not statement.lstrip().upper().startswith("SELECT"):
-            sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as sent:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return sent
+    return [statement for statement in sent
+            if not statement.lstrip().upper().startswith("SELECT")]
 
 
 def test_opening_an_order_with_nothing_unread_writes_nothing(

@@ -4,16 +4,15 @@ import csv
 import html
 import io
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.proforma.models import Proforma
 from portal.requests.models import Order
+from tests.conftest import sql_statements
 from tests.factories import login, make_order, make_user
 from tests.members.helpers import move_clock
 from tests.requests.helpers import page_text
@@ -91,20 +90,6 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
 
-@contextmanager
-def statements_counted(app):
-    found = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        found.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield found
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # --- The back-office home -----------------------------------------------------------------
@@ -383,9 +368,9 @@ def _orders_in_every_status(app, user_id: int, count: int) -> None:
 def test_pages_run_as_many_queries_for_3_orders_as_for_30(app, client, staff, awa, url):
     _orders_in_every_status(app, awa, 3)
     client.get(url)  # warm up (anything cached once per process)
-    with statements_counted(app) as few:
+    with sql_statements(app) as few:
         assert client.get(url).status_code == 200
     _orders_in_every_status(app, awa, 27)
-    with statements_counted(app) as many:
+    with sql_statements(app) as many:
         assert client.get(url).status_code == 200
     assert len(few) == len(many)

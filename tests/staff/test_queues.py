@@ -3,12 +3,12 @@ and the staff order search behind the list and the CSV export."""
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.staff import queues
 from portal.staff.queues import OrderFilters
+from tests.conftest import sql_statements
 from tests.factories import make_order, make_user
 
 
@@ -67,19 +67,11 @@ def test_carts_are_never_counted(awa):
     assert sum(state.count for state in queues.queue_states()) == 0
 
 
-def test_the_queues_come_from_one_query(awa):
+def test_the_queues_come_from_one_query(app, awa):
     for status in ("submitted", "deposit_review", "balance_review", "confirmed", "ready"):
         make_order(awa, status)
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app) as statements:
         queues.queue_states()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1
     assert "FROM tallies" in statements[0]
     assert "count(" not in statements[0].lower()  # nothing counted row by row
@@ -200,18 +192,10 @@ def test_pages_hold_25_orders_and_count_them_all(awa):
     assert (far.items, far.total) == ([], 27)  # past the end: counted all the same
 
 
-def test_a_search_matching_nothing_answers_in_one_query(awa):
+def test_a_search_matching_nothing_answers_in_one_query(app, awa):
     make_order(awa)
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app) as statements:
         empty = queues.order_page(OrderFilters(text="introuvable"), 1)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert (empty.items, empty.total, empty.pages) == ([], 0, 0)
     assert len(statements) == 1
 
