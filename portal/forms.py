@@ -4,12 +4,16 @@ numbers.
 Every user-facing message is French through Flask-Babel (lazy, so it follows the locale).
 """
 import re
+from functools import cache
 
 import phonenumbers
+from babel.support import Translations
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 # C0/C1 control characters except tab, LF and CR (refused everywhere), plus bidi overrides.
@@ -43,6 +47,18 @@ class PortalForm(FlaskForm):
                     field.filters = (strip, *field.filters)
                 field.validators = [*field.validators, safe_text]
             return field
+
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_messages(str(get_locale()))
+
+
+@cache
+def wtforms_messages(locale: str) -> Translations:
+    """WTForms' own messages ("N'est pas un choix valide.") in `locale`, read from disk once
+    per language: Flask-WTF would read and parse the catalogue again in every request."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def safe_text(form, field):

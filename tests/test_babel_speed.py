@@ -6,6 +6,8 @@ from flask import g
 from flask_babel import force_locale, get_locale, gettext
 
 from portal import babel_speed
+from tests.factories import login, make_user
+from tests.requests.helpers import page_text
 
 
 def test_it_is_the_function_flask_babel_uses(app):
@@ -43,3 +45,36 @@ def test_the_catalogue_follows_the_locale_within_a_request(app):
             assert english is not french and gettext("Commandes") == "Orders"
         assert flask_babel.get_translations() is french
         assert gettext("Commandes") == "Commandes"
+
+
+def test_wtforms_messages_follow_the_language_and_are_read_once(app, client, monkeypatch):
+    """WTForms' own messages come in the page's language, from a catalogue read from disk
+    once per language for the whole process (Flask-WTF read it in every request)."""
+    from babel.support import Translations
+
+    from portal.forms import wtforms_messages
+
+    reads = []
+    real_load = Translations.load
+
+    def counted_load(*args, **kwargs):
+        reads.append(args[:2])
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(Translations, "load", counted_load)
+    wtforms_messages.cache_clear()
+    with app.app_context():
+        make_user("admin@agence.example", role="admin")
+    login(client, "admin@agence.example")
+    refusals = []
+    for language in ("fr", "fr", "en", "en", "fr"):
+        client.post_form(f"/langue/{language}", {"next": "/equipe/boutiques"})
+        page = client.post_form("/equipe/boutiques/nouvelle", {
+            "name": "Zara", "url": "https://www.zara.com/", "country": "XX"})
+        refusals.append(page_text(page))
+    assert ["N'est pas un choix valide." in text for text in refusals] == [
+        True, True, False, False, True]
+    assert ["Not a valid choice." in text for text in refusals] == [
+        False, False, True, True, False]
+    read = sorted(str(locales[0]) for _path, locales in reads if "wtforms" in str(_path))
+    assert read == ["en", "fr"]  # once each

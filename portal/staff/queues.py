@@ -6,14 +6,15 @@ one waits (its `status_changed_at`). The order list filters on a queue or on one
 submission dates, on a member and on free text; the CSV export uses the same query.
 Carts (`draft`) are never listed to staff.
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
-from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, or_, select, union
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Integer, Select, bindparam, func, or_, select, union
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from portal import tallies
@@ -107,58 +108,96 @@ def _day_start(day: date) -> datetime | None:
         return None
 
 
-def filtered_orders(filters: OrderFilters) -> Select:
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the SQL of a search; the values searched for are bound parameters, so
+    each shape's statement is built once (building the search's union is most of its cost)."""
+    statuses: tuple[str, ...]
+    since: bool  # submitted on or after a day
+    until: bool  # submitted before a day
+    member: bool
+    text: bool
+    sort: str
+
+
+def _shape_and_values(filters: OrderFilters) -> tuple[_Shape, dict]:
+    values = {"since": _day_start(filters.submitted_from) if filters.submitted_from else None,
+              "until": None, "member_id": filters.member_id, "pattern": None}
+    if filters.submitted_to and filters.submitted_to < date.max:
+        values["until"] = _day_start(filters.submitted_to + timedelta(days=1))
+    text = search_text(filters.text, MAX_SEARCH)
+    if text:
+        values["pattern"] = "%" + _LIKE_SPECIAL.sub(r"/\g<0>", text) + "%"
+    values = {name: value for name, value in values.items() if value is not None}
+    sort = filters.sort if filters.sort in SORTS else SORTS[0]
+    return _Shape(statuses_for(filters.status), "since" in values, "until" in values,
+                  "member_id" in values, "pattern" in values, sort), values
+
+
+_LIKE_SPECIAL = re.compile(r"[/%_]")  # escaped with "/" in a LIKE pattern
+
+
+@lru_cache(maxsize=512)
+def _filtered(shape: _Shape) -> Select:
     """The one query behind the list and the export: orders (with their member) matching."""
     query = (select(Order).join(User, Order.user_id == User.id)
              .options(contains_eager(Order.user))
-             .where(Order.status.in_(statuses_for(filters.status))))
-    if filters.submitted_from:
-        start = _day_start(filters.submitted_from)
-        if start is not None:
-            query = query.where(Order.submitted_at >= start)
-    if filters.submitted_to and filters.submitted_to < date.max:
-        end = _day_start(filters.submitted_to + timedelta(days=1))
-        if end is not None:
-            query = query.where(Order.submitted_at < end)
-    if filters.member_id is not None:
-        query = query.where(Order.user_id == filters.member_id)
-    text = search_text(filters.text, MAX_SEARCH)
-    if text:
-        query = query.where(_matching(text, statuses_for(filters.status)))
-    if filters.sort == "anciennes":
-        order_by = (Order.submitted_at.asc(), Order.id.asc())
-    elif filters.sort == "attente":
-        order_by = (Order.status_changed_at.asc(), Order.id.asc())
-    else:
-        order_by = (Order.submitted_at.desc(), Order.id.desc())
-    return query.order_by(*order_by)
+             .where(Order.status.in_(shape.statuses)))
+    if shape.since:
+        query = query.where(Order.submitted_at >= bindparam("since"))
+    if shape.until:
+        query = query.where(Order.submitted_at < bindparam("until"))
+    if shape.member:
+        query = query.where(Order.user_id == bindparam("member_id"))
+    if shape.text:
+        query = query.where(_matching(shape.statuses))
+    return query.order_by(*_ORDERINGS[shape.sort])
 
 
-def _matching(text: str, statuses: tuple[str, ...]):
-    """Orders whose reference, member (name, e-mail) or an item's name contains `text`.
+_ORDERINGS = {
+    "recentes": (Order.submitted_at.desc(), Order.id.desc()),
+    "anciennes": (Order.submitted_at.asc(), Order.id.asc()),
+    "attente": (Order.status_changed_at.asc(), Order.id.asc()),
+}
+
+
+def _matching(statuses: tuple[str, ...]):
+    """Orders whose reference, member (name, e-mail) or an item's name contains the text
+    (the bound `pattern`).
 
     Each way of matching finds its orders from its own index (trigram indexes on PostgreSQL,
     migration 0006; members' orders by ix_orders_user_status) within the statuses asked for,
     and the three sets are joined: the orders of a busy status are never read one by one."""
     order = aliased(Order)  # not the outer query's orders
     in_statuses = order.status.in_(statuses)
-    members = select(User.id).where(or_(User.full_name.icontains(text, autoescape=True),
-                                        User.email.icontains(text, autoescape=True)))
+
+    def contains(column):
+        return column.ilike(bindparam("pattern"), escape="/")
+
+    members = select(User.id).where(or_(contains(User.full_name), contains(User.email)))
     return Order.id.in_(union(
         select(order.id).where(in_statuses, order.user_id.in_(members)),
-        select(order.id).where(in_statuses, order.reference.icontains(text, autoescape=True)),
+        select(order.id).where(in_statuses, contains(order.reference)),
         select(order.id).join(OrderItem, OrderItem.order_id == order.id)
-        .where(in_statuses, OrderItem.name.icontains(text, autoescape=True))))
+        .where(in_statuses, contains(OrderItem.name))))
 
 
-class CountedPagination(SelectPagination):
+@lru_cache(maxsize=512)
+def _page_query(shape: _Shape) -> Select:
+    """A page of `_filtered`, with item counts and the number of matching orders."""
+    return (_filtered(shape).options(with_item_count()).add_columns(func.count().over())
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer)))
+
+
+class CountedPagination(Pagination):
     """Flask-SQLAlchemy's page whose total comes with its rows (`count(*) OVER ()`): the
     matching orders are searched once, not once for the page and again for the count."""
 
     def _query_items(self) -> list:
-        query = self._query_args["select"].add_columns(func.count().over())
-        rows = self._query_args["session"].execute(
-            query.limit(self.per_page).offset(self._query_offset)).all()
+        shape, values = self._query_args["shape"], self._query_args["values"]
+        rows = db.session.execute(_page_query(shape), values | {
+            "limit": self.per_page, "offset": self._query_offset}).all()
         self._total = rows[0][-1] if rows else None
         return [row[0] for row in rows]
 
@@ -167,19 +206,22 @@ class CountedPagination(SelectPagination):
             return self._total
         if self._query_offset == 0:  # not a row from the start: nothing matches
             return 0
-        return super()._query_count()  # a page past the end: count as usual
+        shape, values = self._query_args["shape"], self._query_args["values"]
+        matching = _filtered(shape).order_by(None).subquery()  # a page past the end
+        return db.session.scalar(select(func.count()).select_from(matching), values)
 
 
 def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):
     """A page of matching orders (with `.total`), their members and item counts loaded."""
-    return CountedPagination(select=filtered_orders(filters).options(with_item_count()),
-                             session=db.session, page=page, per_page=per_page,
+    shape, values = _shape_and_values(filters)
+    return CountedPagination(shape=shape, values=values, page=page, per_page=per_page,
                              error_out=False, max_per_page=per_page)
 
 
 def orders_for_export(filters: OrderFilters) -> list[Order]:
     """Every matching order, with members, item counts and proforma totals loaded."""
-    query = filtered_orders(filters).options(
+    shape, values = _shape_and_values(filters)
+    query = _filtered(shape).options(
         with_item_count(), selectinload(Order.proformas).load_only(
             Proforma.version, Proforma.total, Proforma.currency))
-    return list(db.session.scalars(query).unique())
+    return list(db.session.scalars(query, values).unique())

@@ -168,11 +168,25 @@ def two_orders(awa, binta):
     ("%", ["DEM-2026-00107"]),
     ("_", []),  # _ is a character too
     ("DEM_2026", []),
+    ("/", []),  # and so is the escape character
+    ("/%", []),
     ("  lin  ", ["DEM-2026-00042"]),
     ("introuvable", []),
 ])
 def test_the_search_looks_in_references_members_and_items(two_orders, text, found):
     assert references(OrderFilters(text=text)) == found
+
+
+def test_searches_of_one_shape_share_one_statement(two_orders, binta):
+    """Only what is searched for changes between two searches of the same kind: the
+    statement is built once, the text and member are bound parameters."""
+    queues._page_query.cache_clear()
+    for text in ("robe", "casque", "100%", "binta"):
+        page = queues.order_page(OrderFilters(text=text, member_id=binta.id, status="preuves"), 1)
+        assert page.total == 0
+    assert queues._page_query.cache_info().misses == 1
+    assert references(OrderFilters(text="casque", member_id=binta.id)) == ["DEM-2026-00107"]
+    assert queues._page_query.cache_info().misses == 2  # another shape: every status
 
 
 def test_the_search_and_the_filters_add_up(two_orders, binta):
