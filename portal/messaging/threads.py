@@ -3,7 +3,7 @@ staff's internal notes (never shown to members), change requests, WhatsApp messa
 (an "unassigned" inbox holds those no order could be found for), and who has read what.
 Functions flush; views commit."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -180,16 +180,15 @@ def unread_for_member(user) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def unread_for_staff() -> int:
-    """Messages from members on orders that no staff member has opened since."""
-    query = select(func.count(OrderMessage.id)).where(OrderMessage.order_id.is_not(None),
-                                                      *_unread(True))
-    return db.session.scalar(query) or 0
+def unread_for_staff_count() -> Select:
+    """The count of messages from members on orders no staff member has opened since."""
+    return select(func.count(OrderMessage.id)).where(OrderMessage.order_id.is_not(None),
+                                                     *_unread(True))
 
 
-def unassigned_count() -> int:
-    return db.session.scalar(select(func.count(OrderMessage.id))
-                             .where(OrderMessage.order_id.is_(None))) or 0
+def unassigned_count() -> Select:
+    """The count of messages received on WhatsApp and not matched to an order."""
+    return select(func.count(OrderMessage.id)).where(OrderMessage.order_id.is_(None))
 
 
 def orders_with_unread(limit: int = 100):

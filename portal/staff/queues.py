@@ -21,6 +21,8 @@ from portal import tallies
 from portal.extensions import db
 from portal.forms import search_text
 from portal.members.models import User
+from portal.messaging import threads
+from portal.messaging.models import OutboxMessage, OutboxStatus
 from portal.proforma.models import Proforma
 from portal.requests.models import Order, OrderItem, with_item_count
 from portal.workflow import Status
@@ -57,10 +59,33 @@ class QueueState:
     oldest: datetime | None  # when the order waiting longest entered its status
 
 
+@dataclass(frozen=True)
+class HomeFigures:
+    """Everything the back-office home counts."""
+    queues: list[QueueState]
+    members: int
+    unconfirmed: int  # members who have not confirmed their e-mail address yet
+    unread_messages: int  # from members, on orders no staff member has opened since
+    unassigned_messages: int  # received on WhatsApp, not matched to an order
+    outbox_failed: int
+    outbox_waiting: int  # messages waiting to leave, or leaving
+
+
 def queue_states() -> list[QueueState]:
     """Each queue with its count (the tallies the database keeps) and its oldest wait (the
     first entry of ix_orders_status_changed for each status), all in one query."""
-    row = db.session.execute(_queue_query()).one()._asdict()
+    return _states_from(db.session.execute(_queue_query()).one()._asdict())
+
+
+def home_figures() -> HomeFigures:
+    """The queues and the home's other counts, all in one query."""
+    row = db.session.execute(_home_query()).one()._asdict()
+    return HomeFigures(_states_from(row), row["members"], row["unconfirmed"],
+                       row["unread_messages"], row["unassigned_messages"],
+                       row["outbox_failed"], row["outbox_waiting"])
+
+
+def _states_from(row: dict) -> list[QueueState]:
     states = []
     for queue in QUEUES:
         codes = [status.value for status in queue.statuses]
@@ -70,15 +95,37 @@ def queue_states() -> list[QueueState]:
     return states
 
 
+def _queue_columns() -> list:
+    queued = [status.value for queue in QUEUES for status in queue.statuses]
+    return [*(tallies.value_of(tallies.orders_in(status)).label(f"count_{status}")
+              for status in queued),
+            *(select(func.min(Order.status_changed_at)).where(Order.status == status)
+              .scalar_subquery().label(f"oldest_{status}") for status in queued)]
+
+
 @cache
 def _queue_query() -> Select:
     """Built once: the statement never changes, and building its 16 subqueries is work."""
-    queued = [status.value for queue in QUEUES for status in queue.statuses]
+    return select(*_queue_columns())
+
+
+@cache
+def _home_query() -> Select:
+    """Built once, as `_queue_query`. Besides the tallies, it counts only small sets, each
+    through its index: unread messages, unassigned ones, undelivered outbox messages."""
+    def outbox_in(*statuses: OutboxStatus):
+        return (select(func.count(OutboxMessage.id))
+                .where(OutboxMessage.status.in_([status.value for status in statuses]))
+                .scalar_subquery())
+
     return select(
-        *(tallies.value_of(tallies.orders_in(status)).label(f"count_{status}")
-          for status in queued),
-        *(select(func.min(Order.status_changed_at)).where(Order.status == status)
-          .scalar_subquery().label(f"oldest_{status}") for status in queued))
+        *_queue_columns(),
+        tallies.value_of(tallies.MEMBERS).label("members"),
+        tallies.value_of(tallies.UNCONFIRMED_MEMBERS).label("unconfirmed"),
+        threads.unread_for_staff_count().scalar_subquery().label("unread_messages"),
+        threads.unassigned_count().scalar_subquery().label("unassigned_messages"),
+        outbox_in(OutboxStatus.FAILED).label("outbox_failed"),
+        outbox_in(OutboxStatus.PENDING, OutboxStatus.SENDING).label("outbox_waiting"))
 
 
 def statuses_for(key: str) -> tuple[str, ...]:

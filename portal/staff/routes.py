@@ -4,12 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 
-from portal import tallies
 from portal.extensions import db
 from portal.members import accounts
 from portal.members.forms import StaffAccountForm
 from portal.members.models import Role, User
-from portal.messaging import outbox, threads
+from portal.messaging import outbox
 from portal.messaging.models import OutboxMessage, OutboxStatus
 from portal.requests.models import PartnerShop
 from portal.security import admin_required, page_number, staff_required
@@ -23,15 +22,11 @@ bp = Blueprint("staff", __name__, url_prefix="/equipe")
 REPLACED = "remplaces"
 
 
-def outbox_counts(with_sent: bool = True) -> dict[str, int]:
-    """Messages per status (and those sent by e-mail instead of WhatsApp). Without the sent
-    ones, as the home page needs, only the few waiting or failed rows are read."""
+def outbox_counts() -> dict[str, int]:
+    """Messages per status (and those sent by e-mail instead of WhatsApp)."""
     replaced = func.count(OutboxMessage.id).filter(OutboxMessage.channel == "email",
                                                    OutboxMessage.fallback_reason.is_not(None))
     query = select(OutboxMessage.status, func.count(OutboxMessage.id), replaced)
-    if not with_sent:
-        query = query.where(OutboxMessage.status.in_([
-            s.value for s in OutboxStatus if s is not OutboxStatus.SENT]))
     rows = db.session.execute(query.group_by(OutboxMessage.status)).all()
     counts = {status.value: 0 for status in OutboxStatus} | {s: n for s, n, _r in rows}
     counts[REPLACED] = sum(r for _s, _n, r in rows)
@@ -41,14 +36,9 @@ def outbox_counts(with_sent: bool = True) -> dict[str, int]:
 @bp.route("/")
 @staff_required
 def home():
-    from portal.staff.queues import queue_states
+    from portal.staff.queues import home_figures
 
-    members = tallies.read(tallies.MEMBERS, tallies.UNCONFIRMED_MEMBERS)
-    return render_template("staff/home.html", members=members[tallies.MEMBERS],
-                           unconfirmed=members[tallies.UNCONFIRMED_MEMBERS],
-                           outbox=outbox_counts(with_sent=False), queues=queue_states(),
-                           unread_messages=threads.unread_for_staff(),
-                           unassigned_messages=threads.unassigned_count())
+    return render_template("staff/home.html", figures=home_figures())
 
 
 @bp.route("/membres")

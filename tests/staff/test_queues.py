@@ -6,10 +6,12 @@ import pytest
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.messaging.models import OrderMessage, OutboxMessage
 from portal.staff import queues
 from portal.staff.queues import OrderFilters
 from tests.conftest import sql_statements
-from tests.factories import make_order, make_user
+from tests.factories import login, make_order, make_user
+from tests.requests.helpers import words
 
 
 def waiting(order, **delta):
@@ -75,6 +77,46 @@ def test_the_queues_come_from_one_query(app, awa):
     assert len(statements) == 1
     assert "FROM tallies" in statements[0]
     assert "count(" not in statements[0].lower()  # nothing counted row by row
+
+
+def test_the_home_counts_everything_in_one_query(app, awa):
+    """Queues, members, messages and the outbox: one statement for the whole home page."""
+    make_user("binta@example.sn", confirmed=False)
+    make_user("moussa@agence.example", role="staff")
+    order = make_order(awa, "submitted")
+    message = {"kind": "message", "body": "Bonjour", "channel": "whatsapp"}
+    db.session.add_all([
+        OrderMessage(order_id=order.id, from_member=True, **message),  # unread by staff
+        OrderMessage(order_id=order.id, from_member=True, read_at=utcnow(), **message),
+        OrderMessage(order_id=order.id, from_member=False, **message),  # the agency's own
+        OrderMessage(order_id=None, from_member=True, **message),  # not matched to an order
+        OrderMessage(order_id=None, from_member=True, **message),
+        *(OutboxMessage(kind="test", recipient="awa@example.com", subject="s", body_text="t",
+                        status=status) for status in ("pending", "sending", "sending",
+                                                      "failed", "sent", "sent"))])
+    db.session.commit()
+
+    with sql_statements(app) as statements:
+        figures = queues.home_figures()
+
+    assert len(statements) == 1
+    assert "count(orders" not in statements[0].lower()  # orders come from the tallies
+    assert {state.queue.key: state.count for state in figures.queues}["a-chiffrer"] == 1
+    assert (figures.members, figures.unconfirmed) == (2, 1)  # staff are not members
+    assert (figures.unread_messages, figures.unassigned_messages) == (1, 2)
+    assert (figures.outbox_failed, figures.outbox_waiting) == (1, 3)
+
+
+def test_the_home_page_shows_the_counts(app, awa, client):
+    make_user("moussa@agence.example", role="staff")
+    make_order(awa, "submitted")
+    db.session.add(OutboxMessage(kind="test", recipient="awa@example.com", subject="s",
+                                 body_text="t", status="failed"))
+    db.session.commit()
+    login(client, "moussa@agence.example")
+    page = words(client.get("/equipe/"))
+    assert "Messages non délivrés 1 0 en attente d'envoi" in page
+    assert "Membres 1 dont 0 en attente de confirmation" in page
 
 
 @pytest.mark.parametrize("key, statuses", [
