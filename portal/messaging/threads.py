@@ -4,6 +4,7 @@ staff's internal notes (never shown to members), change requests, WhatsApp messa
 Functions flush; views commit."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import aliased
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -169,15 +170,21 @@ def _is_unread(message: OrderMessage, from_member: bool) -> bool:
             and message.kind in CONVERSATION)
 
 
-def unread_for_member(user) -> dict[int, int]:
-    """{order id: messages from the agency the member has not read}."""
+def unread_from_agency_on(order):
+    """The count of the agency's messages on `order` (an Order entity or alias of the
+    enclosing query) that the member has not read."""
+    return (select(func.count(OrderMessage.id))
+            .where(OrderMessage.order_id == order.id, *_unread(False)).scalar_subquery())
+
+
+def unread_from_agency_for(user_id):
+    """The count of the agency's messages the member `user_id` (a column or bound value) has
+    not read, on all their orders."""
     from portal.requests.models import Order
 
-    query = (select(OrderMessage.order_id, func.count(OrderMessage.id))
-             .join(Order, Order.id == OrderMessage.order_id)
-             .where(Order.user_id == user.id, *_unread(False))
-             .group_by(OrderMessage.order_id))
-    return dict(db.session.execute(query).all())
+    theirs = aliased(Order)  # not the enclosing query's orders
+    return (select(func.count(OrderMessage.id)).join(theirs, theirs.id == OrderMessage.order_id)
+            .where(theirs.user_id == user_id, *_unread(False)).scalar_subquery())
 
 
 def unread_for_staff_count() -> Select:

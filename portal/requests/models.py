@@ -77,6 +77,8 @@ class Order(db.Model):
     # Filled only by queries that ask for it (`with_item_count()`): lists show counts without
     # loading every item.
     counted_items: Mapped[int | None] = query_expression()
+    # Filled only by the member's dashboard query: the agency's messages not read yet.
+    counted_unread: Mapped[int | None] = query_expression()
 
     user = relationship("User", foreign_keys=[user_id])
     handed_over_by = relationship("User", foreign_keys=[handed_over_by_id])

@@ -1,12 +1,17 @@
 """What a member does with the cart and their orders. Functions flush; views commit."""
+from dataclasses import dataclass
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import with_expression
 
 from portal import numbering, workflow
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.forms import search_text
+from portal.messaging import threads
 from portal.money import to_minor
 from portal.requests.models import MAX_ITEMS, Order, OrderItem, with_item_count
 from portal.workflow import Status, WorkflowError
@@ -103,13 +108,39 @@ def orders_of(user, statuses, search: str = "", page: int = 1, per_page: int = 2
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def active_orders(user) -> list[Order]:
-    """Active orders, those waiting for the member first, then the most recent."""
-    query = select(Order).options(with_item_count()).where(
-        Order.user_id == user.id, Order.status.in_(ACTIVE))
-    orders = list(db.session.scalars(query.order_by(Order.status_changed_at.desc(),
-                                                    Order.id.desc())))
-    return sorted(orders, key=lambda order: Status(order.status) not in workflow.MEMBER_TO_ACT)
+@dataclass(frozen=True)
+class Dashboard:
+    orders: list[Order]  # active ones, those waiting for the member first, then the latest
+    cart: Order | None
+    unread: dict[int, int]  # {order id: the agency's messages not read yet}
+    unread_total: int  # on every order of the member, finished ones included
+
+
+def dashboard(user) -> Dashboard:
+    """What the member's dashboard shows, from one statement."""
+    rows = db.session.execute(_dashboard_query(), {"user_id": user.id}).all()
+    loaded = [order for order, _total in rows if order is not None]
+    cart = next((order for order in loaded if order.cart_owner_id == user.id), None)
+    orders = sorted((order for order in loaded if order is not cart),
+                    key=lambda order: Status(order.status) not in workflow.MEMBER_TO_ACT)
+    return Dashboard(orders, cart, {order.id: order.counted_unread for order in orders
+                                    if order.counted_unread}, rows[0][1] if rows else 0)
+
+
+@cache
+def _dashboard_query() -> Select:
+    """Built once: the member's row, outer-joined to their active orders and their cart (each
+    with its item count and unread messages), with the unread count of all their orders."""
+    from portal.members.models import User
+
+    shown = and_(Order.user_id == User.id,
+                 or_(Order.status.in_(ACTIVE), Order.cart_owner_id == User.id))
+    return (select(Order, threads.unread_from_agency_for(User.id))
+            .select_from(User).outerjoin(Order, shown)
+            .where(User.id == bindparam("user_id"))
+            .options(with_item_count(), with_expression(
+                Order.counted_unread, threads.unread_from_agency_on(Order)))
+            .order_by(Order.status_changed_at.desc(), Order.id.desc()))
 
 
 def needs_member(order: Order) -> bool:

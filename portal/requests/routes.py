@@ -164,9 +164,10 @@ def submit():
 @bp.route("/commandes")
 @login_required
 def dashboard():
-    return render_template("requests/dashboard.html", orders=ordering.active_orders(current_user),
-                           unread=threads.unread_for_member(current_user),
-                           cart=ordering.cart_of(current_user), needs_member=ordering.needs_member)
+    shown = ordering.dashboard(current_user)
+    return render_template("requests/dashboard.html", orders=shown.orders, cart=shown.cart,
+                           unread=shown.unread, unread_total=shown.unread_total,
+                           needs_member=ordering.needs_member)
 
 
 @bp.route("/commandes/historique")

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.members.models import User
 from portal.messaging.models import Notification, OrderMessage, OutboxMessage
+from portal.requests.models import Order
 from tests.conftest import sql_statements
 from tests.factories import make_order
 from tests.messaging.rows import detached_all
@@ -249,6 +250,19 @@ def test_unread_counts_are_per_order_and_per_member(app, member_client, staff_cl
     assert by_testid(dashboard, f"unread-{REFERENCE}") == "2 nouveaux messages"
     assert 'data-testid="unread-DEM-2026-00043"' not in dashboard.get_data(as_text=True)
     assert by_testid(dashboard, "unread-total") == "Vous avez 2 nouveaux messages de l'agence."
+
+
+def test_unread_messages_of_a_finished_order_still_count_on_the_dashboard(
+        app, member_client, staff_client, request_order):
+    assert staff_client.post_form(STAFF_POST.format(request_order.id), {
+        "body": "Votre remboursement est parti.", "channel": "portal"}).status_code == 302
+    with app.app_context():
+        db.session.get(Order, request_order.id).status = "cancelled"  # set-up only
+        db.session.commit()
+
+    dashboard = member_client.get("/commandes")
+    assert f'data-testid="order-{REFERENCE}"' not in dashboard.get_data(as_text=True)
+    assert by_testid(dashboard, "unread-total") == "Vous avez 1 nouveau message de l'agence."
 
 
 def test_an_internal_note_is_never_shown_to_the_member_nor_counted(

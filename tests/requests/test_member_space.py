@@ -11,8 +11,10 @@ from portal.extensions import db
 from portal.members.models import Address, User
 from portal.requests.models import Order
 from portal.workflow import Status
+from tests.conftest import sql_statements
 from tests.factories import PASSWORD, login, make_address, make_order, make_user
 from tests.members.helpers import text_of
+from tests.proforma.conftest import set_agency
 from tests.requests.conftest import EMAIL
 from tests.requests.helpers import (
     FORM_ERROR,
@@ -122,6 +124,29 @@ def test_the_dashboard_shows_only_the_members_own_orders(app, client, order_in, 
     order_in("submitted", "DEM-2026-00001")
     order_in("quoted", "DEM-2026-00002", email=stranger.email)
     assert list(cards(client.get("/commandes"))) == ["DEM-2026-00001"]
+
+
+def dashboard_statements(app, client) -> list[str]:
+    client.get("/commandes")  # a first request, unmeasured
+    with sql_statements(app) as sent:
+        assert client.get("/commandes").status_code == 200
+    return sent
+
+
+def test_the_dashboard_is_read_in_one_statement_after_the_account(app, client, order_in):
+    """The account (with the page frame and the agency's settings), then orders, cart, item
+    counts and unread messages together: with nothing yet, and with orders and a cart."""
+    with app.app_context():
+        set_agency()
+    empty = dashboard_statements(app, client)
+    order_in("submitted", "DEM-2026-00001", items=2)
+    order_in("quoted", "DEM-2026-00002")
+    add_item(client)
+    add_item(client, name="Sandales")
+    busy = dashboard_statements(app, client)
+    assert len(empty) == len(busy) == 2
+    page = page_text(client.get("/commandes"))
+    assert "Mon panier (2)" in page and "2 articles" in page
 
 
 # --- History ------------------------------------------------------------------------------
