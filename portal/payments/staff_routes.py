@@ -8,6 +8,8 @@ from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import clock, storage
 from portal.extensions import db
@@ -16,6 +18,7 @@ from portal.payments import proofs
 from portal.payments.models import PaymentProof, ProofKind
 from portal.payments.routes import bp
 from portal.payments.staff_forms import AcceptProofForm, RefuseProofForm
+from portal.requests.models import Order
 from portal.security import staff_required
 from portal.workflow import WorkflowError
 
@@ -39,6 +42,13 @@ def waiting(since) -> str:
 
 def staff_proof(proof_id: int) -> PaymentProof:
     return db.get_or_404(PaymentProof, proof_id)  # no eager join: see workflow.lock
+
+
+def proof_to_read(proof_id: int) -> PaymentProof:
+    """The proof with its order and member in one statement, for a page that only reads (a
+    decision loads through `staff_proof`: the workflow locks that order)."""
+    return db.one_or_404(select(PaymentProof).where(PaymentProof.id == proof_id).options(
+        joinedload(PaymentProof.order, innerjoin=True).joinedload(Order.user, innerjoin=True)))
 
 
 def accept_form_for(proof: PaymentProof, submitted: bool = False) -> AcceptProofForm:
@@ -72,7 +82,7 @@ def proof_queue():
 @bp.route("/equipe/preuves/<int:proof_id>")
 @staff_required
 def review_proof(proof_id: int):
-    return render_review(staff_proof(proof_id))
+    return render_review(proof_to_read(proof_id))
 
 
 @bp.route("/equipe/preuves/<int:proof_id>/fichier")

@@ -18,6 +18,7 @@ from portal.messaging.models import Notification
 from portal.numbering import Counter
 from portal.payments.models import PaymentProof
 from portal.requests.models import Order
+from tests.conftest import sql_statements
 from tests.factories import login
 from tests.payments import builders
 from tests.payments.builders import DEPOSIT
@@ -116,6 +117,18 @@ def test_the_review_page_shows_the_image_beside_the_order_and_what_is_due(
     for reason in ("Preuve illisible", "Le montant ne correspond pas",
                    "Paiement introuvable sur notre compte", "Autre raison"):
         assert reason in page
+
+
+def test_the_review_page_reads_the_proof_its_order_and_member_together(
+        app, staff_client, people):
+    order = make(app, people, amount=9000)
+    staff_client.get(review(order.proofs[0]))  # a first request, unmeasured
+    with sql_statements(app) as sent:
+        assert "Awa Koné" in words(staff_client.get(review(order.proofs[0])))
+    [proof] = [statement for statement in sent if "FROM payment_proofs JOIN orders" in statement]
+    assert "JOIN users" in proof
+    assert not [statement for statement in sent
+                if statement.lstrip().startswith("SELECT orders.id")]  # not loaded again
 
 
 def test_a_pdf_proof_is_framed_and_its_file_may_be_framed_by_the_portal_only(
