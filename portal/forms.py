@@ -51,13 +51,26 @@ class PortalForm(FlaskForm):
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
-            return wtforms_messages(str(get_locale()))
+            return WTFORMS_MESSAGES
+
+
+class WTFormsMessages:
+    """WTForms' own messages ("N'est pas un choix valide.") in the locale of the moment one is
+    needed (as Flask-WTF: a view may change the language after building its form), from a
+    catalogue read once per language — Flask-WTF read and parsed it in every request."""
+
+    def gettext(self, string: str) -> str:
+        return wtforms_catalogue(str(get_locale())).gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return wtforms_catalogue(str(get_locale())).ngettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = WTFormsMessages()
 
 
 @cache
-def wtforms_messages(locale: str) -> Translations:
-    """WTForms' own messages ("N'est pas un choix valide.") in `locale`, read from disk once
-    per language: Flask-WTF would read and parse the catalogue again in every request."""
+def wtforms_catalogue(locale: str) -> Translations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 

@@ -52,7 +52,7 @@ def test_wtforms_messages_follow_the_language_and_are_read_once(app, client, mon
     once per language for the whole process (Flask-WTF read it in every request)."""
     from babel.support import Translations
 
-    from portal.forms import wtforms_messages
+    from portal.forms import wtforms_catalogue
 
     reads = []
     real_load = Translations.load
@@ -62,7 +62,7 @@ def test_wtforms_messages_follow_the_language_and_are_read_once(app, client, mon
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(Translations, "load", counted_load)
-    wtforms_messages.cache_clear()
+    wtforms_catalogue.cache_clear()
     with app.app_context():
         make_user("admin@agence.example", role="admin")
     login(client, "admin@agence.example")
