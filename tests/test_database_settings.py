@@ -1,6 +1,7 @@
 """The engine settings: on PostgreSQL every connection plans with random_page_cost 1.1 (or
-DATABASE_RANDOM_PAGE_COST; empty keeps the server's), so the staff search uses its trigram
-indexes; SQLite gets nothing of the kind."""
+DATABASE_RANDOM_PAGE_COST), so the staff search uses its trigram indexes, and without parallel
+workers (or DATABASE_PARALLEL_WORKERS), whose start cost more than the portal's small queries;
+an empty setting keeps the server's. SQLite gets nothing of the kind."""
 import os
 
 import pytest
@@ -12,20 +13,36 @@ from portal.extensions import db
 PG = "postgresql+psycopg://portal@db.example/portal"
 
 
-@pytest.mark.parametrize("url, cost, connect_args", [
-    (PG, "1.1", {"options": "-c random_page_cost=1.1"}),
-    (PG, "2", {"options": "-c random_page_cost=2.0"}),
-    (PG, "", None),
-    (PG, None, None),
-    ("sqlite:///portal.sqlite", "1.1", None),
+@pytest.mark.parametrize("url, cost, workers, connect_args", [
+    (PG, "1.1", "0", {"options": "-c random_page_cost=1.1 -c max_parallel_workers_per_gather=0"}),
+    (PG, "2", " 3 ", {"options": "-c random_page_cost=2.0 -c max_parallel_workers_per_gather=3"}),
+    (PG, "1.1", "", {"options": "-c random_page_cost=1.1"}),
+    (PG, "", "0", {"options": "-c max_parallel_workers_per_gather=0"}),
+    (PG, "", "", None),
+    (PG, None, None, None),
+    ("sqlite:///portal.sqlite", "1.1", "0", None),
 ])
-def test_engine_options(url, cost, connect_args):
-    options = engine_options({"SQLALCHEMY_DATABASE_URI": url, "DATABASE_RANDOM_PAGE_COST": cost})
+def test_engine_options(url, cost, workers, connect_args):
+    options = engine_options({"SQLALCHEMY_DATABASE_URI": url, "DATABASE_RANDOM_PAGE_COST": cost,
+                              "DATABASE_PARALLEL_WORKERS": workers})
     assert options["pool_pre_ping"] is True
     assert options.get("connect_args") == connect_args
+
+
+def test_the_defaults_come_from_the_environment(monkeypatch):
+    from portal.config import from_environment
+
+    monkeypatch.delenv("DATABASE_PARALLEL_WORKERS", raising=False)
+    monkeypatch.delenv("DATABASE_RANDOM_PAGE_COST", raising=False)
+    defaults = from_environment("/tmp")
+    assert (defaults["DATABASE_RANDOM_PAGE_COST"], defaults["DATABASE_PARALLEL_WORKERS"]) == (
+        "1.1", "0")
+    monkeypatch.setenv("DATABASE_PARALLEL_WORKERS", "")
+    assert from_environment("/tmp")["DATABASE_PARALLEL_WORKERS"] == ""
 
 
 @pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
                     reason="needs TEST_DATABASE_URL (PostgreSQL)")
 def test_the_portal_connections_plan_with_the_setting(app_ctx):
     assert db.session.scalar(text("SHOW random_page_cost")) == "1.1"
+    assert db.session.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
