@@ -29,14 +29,28 @@ def test_engine_options(url, cost, workers, connect_args):
     assert options.get("connect_args") == connect_args
 
 
+@pytest.mark.parametrize("url, timeout, connect_args", [
+    (PG, "5", {"options": "-c random_page_cost=1.1", "connect_timeout": 5}),
+    (PG, " 12 ", {"options": "-c random_page_cost=1.1", "connect_timeout": 12}),
+    (PG, "", {"options": "-c random_page_cost=1.1"}),
+    (PG + "?connect_timeout=9", "5", {"options": "-c random_page_cost=1.1"}),  # the URL's
+    ("sqlite:///portal.sqlite", "5", None),
+])
+def test_new_connections_give_up_after_the_timeout(url, timeout, connect_args):
+    options = engine_options({"SQLALCHEMY_DATABASE_URI": url, "DATABASE_RANDOM_PAGE_COST": "1.1",
+                              "DATABASE_CONNECT_TIMEOUT": timeout})
+    assert options.get("connect_args") == connect_args
+
+
 def test_the_defaults_come_from_the_environment(monkeypatch):
     from portal.config import from_environment
 
     monkeypatch.delenv("DATABASE_PARALLEL_WORKERS", raising=False)
     monkeypatch.delenv("DATABASE_RANDOM_PAGE_COST", raising=False)
+    monkeypatch.delenv("DATABASE_CONNECT_TIMEOUT", raising=False)
     defaults = from_environment("/tmp")
-    assert (defaults["DATABASE_RANDOM_PAGE_COST"], defaults["DATABASE_PARALLEL_WORKERS"]) == (
-        "1.1", "0")
+    assert (defaults["DATABASE_RANDOM_PAGE_COST"], defaults["DATABASE_PARALLEL_WORKERS"],
+            defaults["DATABASE_CONNECT_TIMEOUT"]) == ("1.1", "0", "5")
     monkeypatch.setenv("DATABASE_PARALLEL_WORKERS", "")
     assert from_environment("/tmp")["DATABASE_PARALLEL_WORKERS"] == ""
 

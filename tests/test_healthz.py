@@ -1,6 +1,9 @@
 """/healthz for load balancers: 200 with the outbox backlog while the database answers, 503
 when it does not; open to anyone, never cached, no cookie, no configuration in the answer."""
 import json
+import socket
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -91,6 +94,28 @@ def unreachable_app(request, tmp_path):
     with broken.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_database_host_that_never_answers_is_a_503_within_seconds(tmp_path):
+    """A server that takes the connection and then says nothing (a hung host behind a
+    firewall that lets the handshake through): the connect timeout ends the wait, where the
+    system's TCP timeout would hold the worker thread for minutes."""
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:
+        url = f"postgresql+psycopg://portal:{SECRET}@127.0.0.1:{silent.getsockname()[1]}/db"
+        hung = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET,
+                           "PUBLIC_BASE_URL": "http://localhost", "TESTING": True,
+                           "DATABASE_CONNECT_TIMEOUT": "2"})
+        answers = []
+        asking = threading.Thread(target=lambda: answers.append(
+            hung.test_client().get("/healthz")), daemon=True)
+        started = time.monotonic()
+        asking.start()
+        asking.join(timeout=20)
+        assert not asking.is_alive(), "/healthz still waits for the database after 20 s"
+        assert time.monotonic() - started < 15
+        assert_plain_health_answer(answers[0], 503)
+        with hung.app_context():
+            db.engine.dispose()
 
 
 def test_an_unreachable_database_is_a_503_that_names_nothing(unreachable_app):
