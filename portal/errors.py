@@ -1,11 +1,12 @@
 """Error pages in the visitor's language, for the errors a person can meet."""
-from flask import current_app, render_template
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 MESSAGES = {
     400: (_l("Requête invalide"), _l("La demande n'a pas pu être comprise. Revenez en arrière et "
@@ -56,7 +57,22 @@ def handle_unexpected(error: Exception):
     return render_error(500)
 
 
+def handle_database_down(error: OperationalError):
+    """The database could not be reached or gave up on this request (server gone, connect
+    timeout, lock or statement timeout): a 503 asking to retry, on a page that reads nothing
+    from the database, so a signed-in visitor sees it too (as a visitor: no account to load)."""
+    current_app.logger.warning("Database unavailable", exc_info=error)
+    g._login_user = login_manager.anonymous_user()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone with the server: nothing to undo
+        pass
+    retry = request.full_path if request.method == "GET" and request.query_string else request.path
+    return render_template("errors/unavailable.html", retry=retry), 503, {"Retry-After": "30"}
+
+
 def register(app) -> None:
+    app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
