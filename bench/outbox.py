@@ -77,7 +77,8 @@ def start_workers(url: str, port: int, count: int) -> list[subprocess.Popen]:
     env = os.environ | {
         "PORTAL_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": url,
         "UPLOAD_ROOT": str(UPLOAD_ROOT), "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port),
-        "MAIL_TIMEOUT": "5", "OUTBOX_RETRY_SECONDS": "1", "FLASK_APP": "wsgi.py"}
+        "MAIL_TIMEOUT": "5", "OUTBOX_RETRY_SECONDS": "1", "FLASK_APP": "wsgi.py",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
     command = [sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"]
     log = WORK_DIR / "outbox-workers.log"
     with open(log, "a") as out:

@@ -4,10 +4,12 @@ Every variable, its default and its meaning is listed in the README; keep both i
 """
 import os
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
 DEV_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 (refused in production)
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -37,7 +39,9 @@ def from_environment(instance_path: str) -> dict:
         "DATABASE_PARALLEL_WORKERS": os.environ.get("DATABASE_PARALLEL_WORKERS", "0"),
         # Seconds a new PostgreSQL connection may take (empty: no limit).
         "DATABASE_CONNECT_TIMEOUT": os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # No default in production: links in mail and Twilio's signatures depend on it.
+        "PUBLIC_BASE_URL": os.environ.get(
+            "PUBLIC_BASE_URL", "" if production else "http://127.0.0.1:5000"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
         "UPLOAD_ROOT": os.environ.get("UPLOAD_ROOT", os.path.join(os.getcwd(), "uploads")),
         # Stored files: "local" (a folder, UPLOAD_ROOT) or "s3" (an S3-compatible bucket; empty
@@ -156,4 +160,12 @@ def check_production(config: dict) -> None:
         raise RuntimeError(
             "SECRET_KEY must be set to a long random value in production "
             "(the development key is refused)."
+        )
+    address = urlsplit(config.get("PUBLIC_BASE_URL") or "")
+    loopback = address.scheme == "http" and address.hostname in LOOPBACK_HOSTS
+    if not (address.scheme == "https" and address.hostname) and not loopback:
+        raise RuntimeError(
+            "PUBLIC_BASE_URL must be set in production to the https:// address members use "
+            "(links in e-mails and Twilio's signatures are built from it); plain http is "
+            "accepted only on a loopback address."
         )

@@ -3,7 +3,7 @@ from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db, login_manager
@@ -57,10 +57,13 @@ def handle_unexpected(error: Exception):
     return render_error(500)
 
 
-def handle_database_down(error: OperationalError):
-    """The database could not be reached or gave up on this request (server gone, connect
-    timeout, lock or statement timeout): a 503 asking to retry, on a page that reads nothing
-    from the database, so a signed-in visitor sees it too (as a visitor: no account to load)."""
+def handle_database_error(error: DBAPIError):
+    """A database that cannot be reached (no connection could be made, or the one in use was
+    lost): a 503 asking to retry, on a page that reads nothing from the database, so a
+    signed-in visitor sees it too (as a visitor: no account to load). An error in a statement
+    (a missing table, a deadlock) stays a 500."""
+    if error.statement is not None and not error.connection_invalidated:
+        return handle_unexpected(error)
     current_app.logger.warning("Database unavailable", exc_info=error)
     g._login_user = login_manager.anonymous_user()
     try:
@@ -72,7 +75,7 @@ def handle_database_down(error: OperationalError):
 
 
 def register(app) -> None:
-    app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -174,6 +174,7 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(app, client):
 def test_in_production_the_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://portail.example.com")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     production = fresh_app(tmp_path)
     assert production.config["REMEMBER_COOKIE_SECURE"] is True
@@ -188,6 +189,7 @@ def test_in_production_the_cookies_are_secure(tmp_path, monkeypatch):
                          ids=["unset", "empty", "development key", "too short"])
 def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, monkeypatch, secret):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://portail.example.com")
     if secret is None:
         monkeypatch.delenv("SECRET_KEY", raising=False)
     else:
@@ -200,6 +202,39 @@ def test_production_refuses_the_development_key_given_in_code_too(tmp_path, monk
     monkeypatch.delenv("PORTAL_ENV", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         fresh_app(tmp_path, PORTAL_ENV="production", SECRET_KEY=DEV_SECRET_KEY)
+
+
+def production_app(tmp_path, monkeypatch, address: str | None):
+    """A production app whose PUBLIC_BASE_URL comes from the environment (None: unset)."""
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    if address is None:
+        monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("PUBLIC_BASE_URL", address)
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite'}"})
+
+
+@pytest.mark.parametrize("address", [
+    None, "", "portail.example.com", "http://portail.example.com", "https://",
+    "ftp://portail.example.com", "http://192.168.1.20:8000"],
+    ids=["unset", "empty", "no scheme", "plain http", "no host", "ftp", "plain http on the LAN"])
+def test_production_refuses_to_start_without_its_public_address(tmp_path, monkeypatch, address):
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        production_app(tmp_path, monkeypatch, address)
+
+
+@pytest.mark.parametrize("address", ["https://portail.example.com", "https://portail.example.com/",
+                                     "http://127.0.0.1:8000", "http://localhost:5000"])
+def test_production_starts_with_an_https_address_or_on_loopback(tmp_path, monkeypatch, address):
+    assert production_app(tmp_path, monkeypatch, address).config["PUBLIC_BASE_URL"] == address
+
+
+def test_development_keeps_a_local_address_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    local = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite'}"})
+    assert local.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
 
 
 def test_development_starts_with_the_development_key(tmp_path, monkeypatch):

@@ -3,7 +3,9 @@ language asking to retry (a Retry-After header for machines), never a bare serve
 visitor stays signed in and finds everything again once the database is back."""
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
+from portal import create_app
 from portal.extensions import db
 from tests.factories import login, make_user
 
@@ -81,3 +83,25 @@ def test_staff_pages_too(app, client, outage):
     assert login(client, "staff@example.com").status_code == 302
     outage(True)
     assert_unavailable(client.get("/equipe/commandes"), "Service momentanément indisponible")
+
+
+def test_a_connection_lost_in_the_middle_of_a_request_is_a_503_too(app, monkeypatch):
+    """The server went away during a statement (SQLAlchemy invalidates the connection): 503;
+    the same statement failing for another reason (here a missing table) stays a 500."""
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    other = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"],
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "PUBLIC_BASE_URL": "http://localhost"})
+
+    def failing(invalidated: bool):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"),
+                               connection_invalidated=invalidated)
+
+    other.add_url_rule("/perdue", "lost", lambda: failing(True))
+    other.add_url_rule("/erreur", "error", lambda: failing(False))
+    try:
+        assert_unavailable(other.test_client().get("/perdue"), "Service momentanément")
+        assert other.test_client().get("/erreur").status_code == 500
+    finally:
+        with other.app_context():
+            db.engine.dispose()
