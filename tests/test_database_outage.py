@@ -51,7 +51,7 @@ def test_a_signed_in_member_sees_the_retry_page_and_is_still_signed_in_after(app
     page = assert_unavailable(client.get("/commandes?page=2"),
                               "Service momentanément indisponible")
     assert 'href="/commandes?page=2"' in page  # "Réessayer" asks for the same page again
-    assert "réessayez dans quelques instants" in page
+    assert "été modifié. Réessayez dans quelques instants." in page
     outage(False)
     assert client.get("/commandes").status_code == 200, "still signed in"
 
