@@ -1,7 +1,8 @@
 """Error pages in the visitor's language, for the errors a person can meet."""
-from flask import current_app, g, render_template, request
+from flask import current_app, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -30,6 +31,13 @@ def too_large_message() -> str:
 
 
 def render_error(code: int, message=None):
+    """The error page; the outage page when the account its menu shows cannot be loaded."""
+    try:
+        current_user.is_authenticated  # noqa: B018 (loads the account, from the database)
+    except DBAPIError as error:
+        if not unreachable(error):
+            raise
+        return database_unavailable(error)
     title, default = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
     if code == 413:
         default = too_large_message()
@@ -40,11 +48,13 @@ def render_error(code: int, message=None):
 def handle_http(error: HTTPException):
     if error.code is None or error.code < 400:  # routing redirects are not errors
         return error
-    page, code = render_error(error.code)
-    # Keep what the error tells the client besides its body (Allow on a 405, Retry-After).
-    headers = [(name, value) for name, value in error.get_headers()
-               if name.lower() != "content-type"]
-    return page, code, headers
+    response = make_response(render_error(error.code))
+    if response.status_code == error.code:
+        # Keep what the error tells the client besides its body (Allow on a 405, Retry-After).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+    return response
 
 
 def handle_csrf(error: CSRFError):
@@ -57,20 +67,31 @@ def handle_unexpected(error: Exception):
     return render_error(500)
 
 
+def unreachable(error: DBAPIError) -> bool:
+    """No connection could be made (SQLAlchemy gives such an error no statement), or the one
+    in use was lost; an error in a statement (a missing table, a deadlock) is something else."""
+    return error.statement is None or error.connection_invalidated
+
+
 def handle_database_error(error: DBAPIError):
-    """A database that cannot be reached (no connection could be made, or the one in use was
-    lost): a 503 asking to retry, on a page that reads nothing from the database, so a
-    signed-in visitor sees it too (as a visitor: no account to load). An error in a statement
-    (a missing table, a deadlock) stays a 500."""
-    if error.statement is not None and not error.connection_invalidated:
+    if not unreachable(error):
         return handle_unexpected(error)
+    return database_unavailable(error)
+
+
+def database_unavailable(error: DBAPIError):
+    """A 503 asking to retry, on a page that reads nothing from the database, so a signed-in
+    visitor sees it too (as a visitor: Flask-Login's user for this request becomes anonymous,
+    since the account cannot be loaded). The session cookie is left as it was."""
     current_app.logger.warning("Database unavailable", exc_info=error)
     g._login_user = login_manager.anonymous_user()
     try:
         db.session.rollback()
     except SQLAlchemyError:  # the connection is gone with the server: nothing to undo
         pass
-    retry = request.full_path if request.method == "GET" and request.query_string else request.path
+    path = "/" + request.path.lstrip("/")  # never "//host/…", a link off the site
+    retry = f"{path}?{request.query_string.decode('latin-1')}" if (
+        request.method == "GET" and request.query_string) else path
     return render_template("errors/unavailable.html", retry=retry), 503, {"Retry-After": "30"}
 
 

@@ -105,3 +105,17 @@ def test_a_connection_lost_in_the_middle_of_a_request_is_a_503_too(app, monkeypa
     finally:
         with other.app_context():
             db.engine.dispose()
+
+
+def test_a_missing_page_during_the_outage_is_the_retry_page_too(app, client, outage):
+    """The 404 page would load the account for its menu: the outage page is shown instead,
+    and its "Réessayer" never leads off the site (a path starting with //)."""
+    with app.app_context():
+        make_user("awa@example.com")
+    assert login(client, "awa@example.com").status_code == 302
+    outage(True)
+    page = assert_unavailable(client.get("/n-existe-pas"), "Service momentanément")
+    assert 'href="/n-existe-pas"' in page
+    off_site = client.get("/", environ_overrides={"PATH_INFO": "//ailleurs.example/x"})
+    page = assert_unavailable(off_site, "Service momentanément")
+    assert 'href="/ailleurs.example/x"' in page
