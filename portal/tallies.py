@@ -25,13 +25,6 @@ def orders_in(status: str) -> str:
     return f"orders:{status}"
 
 
-def read(*names: str) -> dict[str, int]:
-    """The values of `names` (0 for a name without a row), in one query."""
-    rows = db.session.execute(select(Tally.name, Tally.value).where(Tally.name.in_(names)))
-    found = dict(rows.all())
-    return {name: found.get(name, 0) for name in names}
-
-
 def value_of(name: str):
     """A column expression of the value of `name` (0 without a row), to read tallies in a
     query that fetches other things too."""
