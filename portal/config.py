@@ -139,8 +139,11 @@ def engine_options(config: dict) -> dict:
     timeout = _number(config.get("DATABASE_CONNECT_TIMEOUT"), int)
     if "connect_timeout" in make_url(config["SQLALCHEMY_DATABASE_URI"]).query:
         timeout = None  # the URL's own value stands
-    connect_args = ({"options": given} if given else {}) | (
-        {"connect_timeout": timeout} if timeout else {})
+    connect_args = {}
+    if given:
+        connect_args["options"] = given
+    if timeout:
+        connect_args["connect_timeout"] = timeout
     if connect_args:
         options["connect_args"] = connect_args
     return options
