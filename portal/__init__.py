@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import babel_speed, cli, errors, storage, templating
+from portal import babel_speed, cli, errors, storage, templating, wtforms_speed
 from portal.config import check_production, engine_options, from_environment
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.security import IdConverter, add_security_headers
@@ -69,6 +69,7 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel_speed.install()
+    wtforms_speed.install()
     bootstrap.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

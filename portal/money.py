@@ -1,6 +1,8 @@
 """Amounts are integers in the currency's minor unit (cents; XOF/XAF have none). Never floats."""
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 from flask_babel import get_locale
@@ -36,11 +38,61 @@ def format_money(minor: int | None, currency: str, locale: str | None = None) ->
     if minor is None:
         return ""
     locale = locale or str(get_locale() or "fr")
+    layout = _layout(currency, locale)
+    return layout.write(minor) if layout else _babel_money(minor, currency, locale)
+
+
+def _babel_money(minor: int, currency: str, locale: str) -> str:
     text = format_currency(to_major(minor, currency), currency, locale=locale)
     symbol = SYMBOLS.get(currency)
     if symbol:
         text = text.replace(currency, symbol).replace("FCFA", symbol)
     return text
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How amounts of one currency are written in one language, read off Babel's answer once:
+    Babel takes about 12 µs an amount, this about 1 µs, and pages show dozens of amounts."""
+    digits: int
+    group: str
+    decimal: str
+    around: tuple[str, str]  # (before, after) the number of a positive amount
+    around_negative: tuple[str, str]
+
+    def write(self, minor: int) -> str:
+        whole, part = divmod(abs(minor), 10 ** self.digits)
+        number = f"{whole:,}".replace(",", self.group)
+        if self.digits:
+            number += f"{self.decimal}{part:0{self.digits}d}"
+        before, after = self.around_negative if minor < 0 else self.around
+        return f"{before}{number}{after}"
+
+
+_CHECKS = (0, 1, 7, 99, 100, 1234, 100_000, 123_456_789_012, -1, -123_456)
+
+
+@lru_cache(maxsize=64)
+def _layout(currency: str, locale: str) -> _Layout | None:
+    """The layout of `currency` in `locale`, or None when it would not write exactly what
+    Babel writes (an unusual grouping, digits in the symbol): Babel then formats every amount."""
+    digits = exponent(currency)
+    fraction = "98765"[:digits]
+    if len(fraction) != digits:
+        return None
+    shape = re.compile(r"(\D*)1(\D+)234(?:\2)567" + (rf"(\D+){fraction}" if digits else "()")
+                       + r"(\D*)")
+    probe = int(f"1234567{fraction}")
+    positive = shape.fullmatch(_babel_money(probe, currency, locale))
+    negative = shape.fullmatch(_babel_money(-probe, currency, locale))
+    if not positive or not negative:
+        return None
+    before, group, decimal, after = positive.groups()
+    layout = _Layout(digits, group, decimal, (before, after),
+                     (negative.group(1), negative.group(4)))
+    if any(layout.write(minor) != _babel_money(minor, currency, locale) for minor in _CHECKS):
+        return None
+    return layout
 
 
 _AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{0,6})?")

@@ -2,17 +2,14 @@
 from decimal import Decimal
 
 import phonenumbers
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 
+from portal.date_format import datetime_short
 from portal.links import short_url
 from portal.members.models import Role, country_name
 from portal.messaging import delivery
 from portal.money import format_money
 from portal.workflow import Status
-
-
-def datetime_short(value) -> str:
-    return format_datetime(value, "short") if value else ""
 
 
 def date_long(value) -> str:
