@@ -23,7 +23,7 @@ from portal.money import format_money
 from portal.proforma import quoting
 from portal.proforma.forms import ChangeRequestForm, QuoteForm, draft_fields, initial_data
 from portal.proforma.models import Invoice, Proforma
-from portal.requests.models import Order
+from portal.requests.models import Order, load_order
 from portal.security import staff_required
 from portal.staff.models import AgencySettings, active_payment_methods, agency_today
 from portal.workflow import Status, WorkflowError
@@ -33,7 +33,7 @@ bp = Blueprint("proforma", __name__)
 
 def viewable_order(order_id: int) -> Order:
     """The member's own order, or any order for staff; 404 otherwise (and for carts)."""
-    order = db.session.get(Order, order_id)
+    order = load_order(order_id)
     if order is None or not order.can_view(current_user) or order.status == Status.DRAFT.value:
         abort(404)
     return order

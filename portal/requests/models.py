@@ -1,8 +1,10 @@
 """The order aggregate (Order, its items and status history) and the partner shops."""
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, bindparam, func, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, with_expression
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.clock import utcnow
 from portal.extensions import db, trigram_index
@@ -170,3 +172,34 @@ def with_item_count():
     the query that loads the orders: no item is loaded, no second query."""
     return with_expression(Order.counted_items, select(func.count(OrderItem.id))
                            .where(OrderItem.order_id == Order.id).scalar_subquery())
+
+
+# Collections an order has none of until late in its life (proformas come with the quote,
+# proofs with the payments, invoices and photos with the arrival) or often never (refunds,
+# messages). An order page reads each one; an empty one costs a statement for nothing.
+OFTEN_EMPTY = ("proformas", "proofs", "invoices", "refunds", "arrival_photos", "messages")
+
+
+@cache
+def _order_statement():
+    """Built once: the order by id, and whether it has any of each OFTEN_EMPTY collection
+    (one index probe each, in the same statement)."""
+    present = [getattr(Order, name).any() for name in OFTEN_EMPTY]
+    return select(Order, *present).where(Order.id == bindparam("order_id"))
+
+
+def load_order(order_id: int) -> Order | None:
+    """The order `order_id` (None when there is none), its empty OFTEN_EMPTY collections
+    already known to be empty: a page reading them sends no statement for those.
+
+    Plain column loading and no join, so `workflow.lock` can still reload it FOR UPDATE; the
+    reload expires the collections, and they are read again if used afterwards."""
+    row = db.session.execute(_order_statement(), {"order_id": order_id}).first()
+    if row is None:
+        return None
+    order, *present = row
+    unloaded = inspect(order).unloaded
+    for name, has_any in zip(OFTEN_EMPTY, present, strict=True):
+        if not has_any and name in unloaded:
+            set_committed_value(order, name, [])
+    return order

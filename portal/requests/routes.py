@@ -21,7 +21,7 @@ from portal.messaging.forms import MessageForm
 from portal.payments import proofs
 from portal.requests import ordering, pickup
 from portal.requests.forms import AddressChoiceForm, CancelForm, ItemEditForm, ItemForm, SubmitForm
-from portal.requests.models import MAX_ITEMS, Order, OrderItem, PartnerShop
+from portal.requests.models import MAX_ITEMS, Order, OrderItem, PartnerShop, load_order
 from portal.security import page_number
 from portal.staff.models import TermsVersion, active_pickup_points, agency_today
 from portal.workflow import Status, WorkflowError, can_move
@@ -31,7 +31,7 @@ bp = Blueprint("requests", __name__)
 
 def own_order(order_id: int) -> Order:
     """An order the current user may see (the member's own, or any for staff), else 404."""
-    order = db.session.get(Order, order_id)  # no eager join: see workflow.lock
+    order = load_order(order_id)
     if order is None or not order.can_view(current_user):
         abort(404)
     return order

@@ -20,7 +20,7 @@ from portal.proforma.quoting import can_quote
 from portal.requests.logistics import add_arrival_photos
 from portal.requests.logistics import record_purchase as purchase
 from portal.requests.logistics import record_shipment as shipment
-from portal.requests.models import Order
+from portal.requests.models import Order, load_order
 from portal.security import staff_required
 from portal.staff.forms import CANCEL_REASONS, NoteForm, StaffCancelForm
 from portal.staff.models import AgencySettings, agency_today
@@ -29,8 +29,8 @@ from portal.workflow import Status, WorkflowError, can_move
 
 
 def staff_order(order_id: int) -> Order:
-    order = db.get_or_404(Order, order_id)
-    if order.status == Status.DRAFT.value:  # a member's cart is theirs until they send it
+    order = load_order(order_id)
+    if order is None or order.status == Status.DRAFT.value:  # a member's cart is theirs until they send it
         abort(404)
     return order
 
