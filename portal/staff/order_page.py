@@ -30,7 +30,8 @@ from portal.workflow import Status, WorkflowError, can_move
 
 def staff_order(order_id: int) -> Order:
     order = load_order(order_id)
-    if order is None or order.status == Status.DRAFT.value:  # a member's cart is theirs until they send it
+    # a member's cart is theirs until they send it
+    if order is None or order.status == Status.DRAFT.value:
         abort(404)
     return order
 
