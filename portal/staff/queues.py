@@ -172,56 +172,88 @@ _LIKE_SPECIAL = re.compile(r"[/%_]")  # escaped with "/" in a LIKE pattern
 
 
 @lru_cache(maxsize=512)
-def _filtered(shape: _Shape) -> Select:
-    """The one query behind the list and the export: orders (with their member) matching."""
-    query = (select(Order).join(User, Order.user_id == User.id)
-             .options(contains_eager(Order.user))
-             .where(Order.status.in_(shape.statuses)))
+def _keys(shape: _Shape):
+    """The matching orders as (id, submitted_at, status_changed_at): what a page is chosen by,
+    read from the indexes before any order or member row is fetched."""
+    if not shape.text:
+        return select(*_key_columns(Order)).where(*_conditions(Order, shape)).subquery()
+    return _matching(shape).subquery()
+
+
+def _key_columns(order) -> tuple:
+    return order.id, order.submitted_at, order.status_changed_at
+
+
+def _conditions(order, shape: _Shape) -> list:
+    """The filters of `shape` on `order` (an alias in the search's branches), text aside."""
+    conditions = [order.status.in_(shape.statuses)]
     if shape.since:
-        query = query.where(Order.submitted_at >= bindparam("since"))
+        conditions.append(order.submitted_at >= bindparam("since"))
     if shape.until:
-        query = query.where(Order.submitted_at < bindparam("until"))
+        conditions.append(order.submitted_at < bindparam("until"))
     if shape.member:
-        query = query.where(Order.user_id == bindparam("member_id"))
-    if shape.text:
-        query = query.where(_matching(shape.statuses))
-    return query.order_by(*_ORDERINGS[shape.sort])
+        conditions.append(order.user_id == bindparam("member_id"))
+    return conditions
 
 
-_ORDERINGS = {
-    "recentes": (Order.submitted_at.desc(), Order.id.desc()),
-    "anciennes": (Order.submitted_at.asc(), Order.id.asc()),
-    "attente": (Order.status_changed_at.asc(), Order.id.asc()),
-}
-
-
-def _matching(statuses: tuple[str, ...]):
+def _matching(shape: _Shape):
     """Orders whose reference, member (name, e-mail) or an item's name contains the text
-    (the bound `pattern`).
+    (the bound `pattern`), within the other filters.
 
     Each way of matching finds its orders from its own index (trigram indexes on PostgreSQL,
     migration 0006; members' orders by ix_orders_user_status) within the statuses asked for,
-    and the three sets are joined: the orders of a busy status are never read one by one."""
+    and the three sets are joined: the orders of a busy status are never read one by one, and
+    each branch gives the columns a page is sorted by, so only the page's orders are fetched."""
     order = aliased(Order)  # not the outer query's orders
-    in_statuses = order.status.in_(statuses)
+    conditions = _conditions(order, shape)
 
     def contains(column):
         return column.ilike(bindparam("pattern"), escape="/")
 
     members = select(User.id).where(or_(contains(User.full_name), contains(User.email)))
-    return Order.id.in_(union(
-        select(order.id).where(in_statuses, order.user_id.in_(members)),
-        select(order.id).where(in_statuses, contains(order.reference)),
-        select(order.id).join(OrderItem, OrderItem.order_id == order.id)
-        .where(in_statuses, contains(OrderItem.name))))
+    return union(
+        select(*_key_columns(order)).where(*conditions, order.user_id.in_(members)),
+        select(*_key_columns(order)).where(*conditions, contains(order.reference)),
+        select(*_key_columns(order)).join(OrderItem, OrderItem.order_id == order.id)
+        .where(*conditions, contains(OrderItem.name)))
+
+
+# The sorts of the list: (column of the keys, descending?), the id last so pages never overlap.
+_SORT_KEYS = {
+    "recentes": (("submitted_at", True), ("id", True)),
+    "anciennes": (("submitted_at", False), ("id", False)),
+    "attente": (("status_changed_at", False), ("id", False)),
+}
+
+
+def _sorted_by(columns, sort: str) -> list:
+    return [columns[name].desc() if descending else columns[name].asc()
+            for name, descending in _SORT_KEYS[sort]]
+
+
+def _orders_of(keys, shape: _Shape) -> Select:
+    """The orders (with their member) of `keys`, in the order of the list."""
+    return (select(Order).join(keys, keys.c.id == Order.id)
+            .join(User, Order.user_id == User.id).options(contains_eager(Order.user))
+            .order_by(*_sorted_by(keys.c, shape.sort)))
+
+
+@lru_cache(maxsize=512)
+def _filtered(shape: _Shape) -> Select:
+    """Every matching order, with its member: the CSV export."""
+    return _orders_of(_keys(shape), shape)
 
 
 @lru_cache(maxsize=512)
 def _page_query(shape: _Shape) -> Select:
-    """A page of `_filtered`, with item counts and the number of matching orders."""
-    return (_filtered(shape).options(with_item_count()).add_columns(func.count().over())
+    """A page of matching orders, with item counts and the number of matching orders: the
+    page's keys are chosen and counted first, then only their 25 orders and members read."""
+    keys = _keys(shape)
+    page = (select(*keys.c, func.count().over().label("total"))
+            .order_by(*_sorted_by(keys.c, shape.sort))
             .limit(bindparam("limit", type_=Integer))
-            .offset(bindparam("offset", type_=Integer)))
+            .offset(bindparam("offset", type_=Integer)).subquery())
+    return _orders_of(page, shape).options(with_item_count()).add_columns(page.c.total)
 
 
 class CountedPagination(Pagination):
@@ -241,8 +273,8 @@ class CountedPagination(Pagination):
         if self._query_offset == 0:  # not a row from the start: nothing matches
             return 0
         shape, values = self._query_args["shape"], self._query_args["values"]
-        matching = _filtered(shape).order_by(None).subquery()  # a page past the end
-        return db.session.scalar(select(func.count()).select_from(matching), values)
+        # a page past the end
+        return db.session.scalar(select(func.count()).select_from(_keys(shape)), values)
 
 
 def order_page(filters: OrderFilters, page: int, per_page: int = PER_PAGE):
