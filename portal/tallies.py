@@ -29,3 +29,9 @@ def value_of(name: str):
     """A column expression of the value of `name` (0 without a row), to read tallies in a
     query that fetches other things too."""
     return func.coalesce(select(Tally.value).where(Tally.name == name).scalar_subquery(), 0)
+
+
+def sum_of(names: list[str]):
+    """A column expression of the sum of the tallies `names` (names without a row count 0)."""
+    return func.coalesce(select(func.sum(Tally.value)).where(Tally.name.in_(names))
+                         .scalar_subquery(), 0)

@@ -188,9 +188,9 @@ def _conditions(order, shape: _Shape) -> list:
     """The filters of `shape` on `order` (an alias in the search's branches), text aside."""
     conditions = [order.status.in_(shape.statuses)]
     if shape.since:
-        conditions.append(order.submitted_at >= bindparam("since"))
+        conditions.append(order.submitted_at >= bindparam("since", literal_execute=True))
     if shape.until:
-        conditions.append(order.submitted_at < bindparam("until"))
+        conditions.append(order.submitted_at < bindparam("until", literal_execute=True))
     if shape.member:
         conditions.append(order.user_id == bindparam("member_id"))
     return conditions
@@ -247,9 +247,16 @@ def _filtered(shape: _Shape) -> Select:
 @lru_cache(maxsize=512)
 def _page_query(shape: _Shape) -> Select:
     """A page of matching orders, with item counts and the number of matching orders: the
-    page's keys are chosen and counted first, then only their 25 orders and members read."""
+    page's keys are chosen and counted first, then only their 25 orders and members read.
+
+    A list filtered by status alone takes its total from the tallies and its page from the
+    index of its sort (`ix_orders_submitted`, `ix_orders_waiting`): nothing is counted or
+    sorted, whatever the number of orders."""
     keys = _keys(shape)
-    page = (select(*keys.c, func.count().over().label("total"))
+    by_status_only = not (shape.text or shape.since or shape.until or shape.member)
+    total = (tallies.sum_of([tallies.orders_in(status) for status in shape.statuses])
+             if by_status_only else func.count().over())
+    page = (select(*keys.c, total.label("total"))
             .order_by(*_sorted_by(keys.c, shape.sort))
             .limit(bindparam("limit", type_=Integer))
             .offset(bindparam("offset", type_=Integer)).subquery())

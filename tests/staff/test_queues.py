@@ -1,5 +1,6 @@
 """The back-office queues (counts from the tallies and the oldest wait, in one query, carts left out)
 and the staff order search behind the list and the CSV export."""
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -246,6 +247,56 @@ def test_pages_hold_25_orders_and_count_them_all(awa):
     assert len(queues.order_page(OrderFilters(), 2).items) == 2
     far = queues.order_page(OrderFilters(), 10_000)
     assert (far.items, far.total) == ([], 27)  # past the end: counted all the same
+
+
+@pytest.mark.parametrize("sort", queues.SORTS)
+@pytest.mark.parametrize("filters", [{}, {"status": "submitted"}, {"status": "a-chiffrer"},
+                                     {"text": "awa"}, {"submitted_from": date(2026, 1, 1)}])
+def test_the_pages_of_every_sort_hold_each_order_once_in_order(awa, sort, filters):
+    """The page is chosen on (id, submission, wait) before its orders are read: shared
+    dates and waits included, the two pages follow the sort and never overlap."""
+    made = []
+    for number in range(30):
+        order = make_order(awa, status=("submitted", "quoted")[number % 2])
+        order.submitted_at = datetime(2026, 3, 1 + number % 4, 10, 0)  # many share a date
+        order.status_changed_at = datetime(2026, 4, 1 + number % 3, 9, 0)
+        made.append(order)
+    db.session.commit()
+    wanted = OrderFilters(sort=sort, **filters)
+    kept = [order for order in made if not filters.get("status")
+            or order.status in queues.statuses_for(filters["status"])]
+    column, descending = queues._SORT_KEYS[sort][0]
+    kept.sort(key=lambda order: (getattr(order, column), order.id), reverse=descending)
+    listed = references(wanted, 1) + references(wanted, 2)
+    assert listed == [order.reference for order in kept]
+    assert queues.order_page(wanted, 1).total == len(kept)
+
+
+def test_a_list_by_status_alone_takes_its_total_from_the_tallies(app, awa):
+    """Nothing to count or sort: the tallies give the total, an index the page."""
+    for status in ("submitted", "submitted", "quoted", "completed"):
+        make_order(awa, status=status)
+    with sql_statements(app) as statements:
+        page = queues.order_page(OrderFilters(status="a-chiffrer"), 1)
+        everything = queues.order_page(OrderFilters(), 1)
+    assert (page.total, len(page.items)) == (2, 2)
+    assert (everything.total, len(everything.items)) == (4, 4)
+    assert all("FROM tallies" in sql and "OVER" not in sql for sql in statements)
+    with sql_statements(app) as statements:
+        assert queues.order_page(OrderFilters(status="a-chiffrer", text="awa"), 1).total == 2
+    assert "OVER" in statements[0] and "tallies" not in statements[0]
+
+
+def test_dates_reach_the_database_as_values_for_its_plan(app, awa):
+    """A date range may select a few orders or all of them: the planner sees the dates
+    (a plan made without them read every order of a long range through its index)."""
+    make_order(awa).submitted_at = datetime(2026, 3, 2, 10, 0)
+    db.session.commit()
+    with sql_statements(app) as statements:
+        found = references(OrderFilters(text="awa", submitted_from=date(2026, 3, 1),
+                                        submitted_to=date(2026, 3, 31)))
+    assert len(found) == 1
+    assert len(re.findall(r"submitted_at [<>]=? '2026-0[234]-\d\d \d\d:\d\d:00", statements[-1])) == 6
 
 
 def test_a_search_matching_nothing_answers_in_one_query(app, awa):
