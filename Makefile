@@ -58,6 +58,7 @@ export BENCH_DATABASE_URL
 bench: setup
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/agency.py --members $(BENCH_MEMBERS) --orders $(BENCH_ORDERS) --items $(BENCH_ITEMS)
+	$(BIN)/python bench/staff_list.py
 	$(BIN)/python bench/load.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/outbox.py --messages $(BENCH_MESSAGES)
 	$(BIN)/python bench/upload.py --megabytes $(BENCH_UPLOAD_MB)
