@@ -9,7 +9,7 @@ its statuses (about 40 ms at 100 000 orders for all of them, 13 ms for the compl
 Its total now comes from the tallies and its page from these indexes, read in the list's
 order: by submission (newest or oldest first; all statuses, or one) or by time waited in the
 status (one status reads the existing ix_orders_status_changed). Plain CREATE INDEX: it
-locks writes to `orders` for about a second at 100 000 orders (CONCURRENTLY cannot run inside
+holds writes to `orders` for about 0.2 s at 100 000 orders (CONCURRENTLY cannot run inside
 Alembic's transaction).
 """
 from alembic import op
