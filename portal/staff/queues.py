@@ -249,9 +249,9 @@ def _page_query(shape: _Shape) -> Select:
     """A page of matching orders, with item counts and the number of matching orders: the
     page's keys are chosen and counted first, then only their 25 orders and members read.
 
-    A list filtered by status alone takes its total from the tallies and its page from the
-    index of its sort (`ix_orders_submitted`, `ix_orders_waiting`): nothing is counted or
-    sorted, whatever the number of orders."""
+    A list filtered by status alone takes its total from the tallies and its page from an
+    index in the order of its sort (migration 0008): nothing is counted or sorted, whatever
+    the number of orders."""
     keys = _keys(shape)
     by_status_only = not (shape.text or shape.since or shape.until or shape.member)
     total = (tallies.sum_of([tallies.orders_in(status) for status in shape.statuses])
