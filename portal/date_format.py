@@ -63,7 +63,7 @@ def datetime_short(value: datetime | None) -> str:
     if not value:
         return ""
     layout = _short_layout(str(get_locale() or "fr"))
-    if layout is None:
+    if layout is None or not isinstance(value, datetime):  # a date: Babel's midnight
         return format_datetime(value, "short")
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return layout.write(aware.astimezone(get_timezone() or UTC))

@@ -1,6 +1,6 @@
 """portal/date_format.py writes dates and times as Flask-Babel's short format does, in the
 agency's time zone, through a layout read once per language."""
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from flask_babel import force_locale, format_datetime
@@ -52,6 +52,11 @@ def test_a_language_with_other_fields_is_left_to_babel(app):
     with app.test_request_context("/"), force_locale("zh_Hant"):
         moment = datetime(2026, 3, 4, 15, 30)
         assert datetime_short(moment) == format_datetime(moment, "short")
+
+
+def test_a_day_without_a_time_reads_as_babel_writes_it(app):
+    with app.test_request_context("/"):
+        assert datetime_short(date(2026, 3, 4)) == format_datetime(date(2026, 3, 4), "short")
 
 
 def test_no_moment_is_no_text(app):
