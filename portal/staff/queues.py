@@ -153,6 +153,11 @@ class _Shape:
     text: bool
     sort: str
 
+    @property
+    def by_status_alone(self) -> bool:
+        """No text, date or member: the tallies know the total, an index the order."""
+        return not (self.text or self.since or self.until or self.member)
+
 
 def _shape_and_values(filters: OrderFilters) -> tuple[_Shape, dict]:
     values = {"since": _day_start(filters.submitted_from) if filters.submitted_from else None,
@@ -253,9 +258,8 @@ def _page_query(shape: _Shape) -> Select:
     index in the order of its sort (migration 0008): nothing is counted or sorted, whatever
     the number of orders."""
     keys = _keys(shape)
-    by_status_only = not (shape.text or shape.since or shape.until or shape.member)
     total = (tallies.sum_of([tallies.orders_in(status) for status in shape.statuses])
-             if by_status_only else func.count().over())
+             if shape.by_status_alone else func.count().over())
     page = (select(*keys.c, total.label("total"))
             .order_by(*_sorted_by(keys.c, shape.sort))
             .limit(bindparam("limit", type_=Integer))
