@@ -118,6 +118,15 @@ def _proforma_payable(order, details):
     return None
 
 
+def _nothing_left_to_pay(order, details):
+    """Without a balance proof, an order is ready only when its invoice is already paid."""
+    from portal.payments.proofs import ProofKind, amount_due
+
+    if order.current_invoice is None or amount_due(order, ProofKind.BALANCE) > 0:
+        return _l("Le solde de cette commande reste à payer.")
+    return None
+
+
 S = Status
 MOVES = {(move.source, move.target): move for move in [
     Move(S.DRAFT, S.SUBMITTED, MEMBER, checks=(_has_items, _has_delivery)),
@@ -131,6 +140,7 @@ MOVES = {(move.source, move.target): move for move in [
     Move(S.PURCHASED, S.ARRIVED, STAFF, needs=("invoice",)),
     Move(S.IN_TRANSIT, S.ARRIVED, STAFF, needs=("invoice",)),
     Move(S.ARRIVED, S.BALANCE_REVIEW, MEMBER, needs=("proof",)),
+    Move(S.ARRIVED, S.READY, STAFF, checks=(_nothing_left_to_pay,)),  # the deposit covered all
     Move(S.BALANCE_REVIEW, S.READY, STAFF, needs=("proof",)),
     Move(S.BALANCE_REVIEW, S.ARRIVED, STAFF, needs=("proof",)),
     Move(S.READY, S.COMPLETED, STAFF),

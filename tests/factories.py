@@ -103,3 +103,16 @@ def make_proforma(order, total: int = 10000, valid_days: int = 7, version: int =
     db.session.add(proforma)
     db.session.commit()
     return proforma
+
+
+def make_invoice(order, total: int = 10000, paid: int = 0):
+    """A final invoice issued for `order`, `paid` of it already received (test set-up only:
+    real ones come from recording the arrival)."""
+    from portal.proforma.models import Invoice
+
+    invoice = Invoice(order=order, number=f"FAC-2026-{order.id:05d}", currency="EUR",
+                      subtotal=total, fees_total=0, total=total, paid_total=paid,
+                      balance_due=total - paid, content={"lines": [], "fees": []})
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice

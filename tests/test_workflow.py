@@ -24,7 +24,7 @@ from portal.messaging.models import Notification, OutboxMessage
 from portal.requests import ordering
 from portal.requests.models import Order, StatusChange
 from portal.workflow import MOVES, Status, WorkflowError, advance, can_move
-from tests.factories import make_order, make_proforma, make_user
+from tests.factories import make_invoice, make_order, make_proforma, make_user
 
 S = Status
 ROLES = ("member", "staff", "admin")
@@ -65,6 +65,7 @@ ALLOWED = {
     (S.PURCHASED, S.ARRIVED): STAFF,                # transit skipped
     (S.IN_TRANSIT, S.ARRIVED): STAFF,
     (S.ARRIVED, S.BALANCE_REVIEW): MEMBER,
+    (S.ARRIVED, S.READY): STAFF,                    # the invoice was paid before it came
     (S.BALANCE_REVIEW, S.READY): STAFF,
     (S.BALANCE_REVIEW, S.ARRIVED): STAFF,           # balance proof rejected: pay again
     (S.READY, S.COMPLETED): STAFF,
@@ -119,6 +120,8 @@ def order_in(owner, status: Status) -> Order:
     order = make_order(owner, status=status.value)
     if status is S.QUOTED:
         make_proforma(order)  # the deposit is paid against a proforma in force
+    if status is S.ARRIVED:
+        make_invoice(order, total=0)  # an order arrives with its invoice (nothing due here)
     if status is S.DRAFT:
         order.reference = "DEM-2026-00777"
         order.cart_owner_id = None
@@ -205,6 +208,21 @@ def test_a_move_is_made_only_when_the_table_allows_it_to_that_role(people, sourc
     assert mail.recipient == owner.email
     special = {S.SUBMITTED: "request_received", S.READY: "pickup_ready"}
     assert mail.kind == special.get(target, "status_changed")
+
+
+@pytest.mark.parametrize("invoice", [None, {"total": 10000, "paid": 5000},
+                                     {"total": 10000, "paid": 9999}], ids=str)
+def test_staff_move_an_arrived_order_to_ready_only_when_nothing_is_left_to_pay(people,
+                                                                               invoice):
+    order = make_order(people["member"], status=S.ARRIVED.value)
+    if invoice:
+        make_invoice(order, **invoice)
+    before = trail(order)
+    with pytest.raises(WorkflowError) as refusal:
+        advance(order, S.READY, people["staff"])
+    assert str(refusal.value.message) == "Le solde de cette commande reste à payer."
+    db.session.rollback()
+    assert trail(order) == before
 
 
 @pytest.mark.parametrize("source, target", [pair for pair, roles in ALLOWED.items()
@@ -315,11 +333,12 @@ def test_staff_may_skip_purchase_and_transit(people):
 
 @pytest.mark.parametrize("source, target", [
     (S.SUBMITTED, S.DEPOSIT_REVIEW), (S.QUOTED, S.CONFIRMED), (S.QUOTED, S.PURCHASED),
-    (S.DEPOSIT_REVIEW, S.PURCHASED), (S.ARRIVED, S.READY), (S.ARRIVED, S.COMPLETED),
+    (S.DEPOSIT_REVIEW, S.PURCHASED), (S.ARRIVED, S.COMPLETED),
     (S.BALANCE_REVIEW, S.COMPLETED), (S.IN_TRANSIT, S.READY), (S.CONFIRMED, S.READY),
 ], ids=str)
 @pytest.mark.parametrize("role", ["staff", "admin"])
 def test_staff_never_skip_a_payment_review(people, source, target, role):
+    """(Arrived → ready skips no review: it is refused while anything is left to pay, above.)"""
     order = order_in(people["member"], source)
     with pytest.raises(WorkflowError) as refusal:
         advance(order, target, people[role], **DETAILS)

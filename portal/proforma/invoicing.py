@@ -17,6 +17,8 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.messaging import order_news
 from portal.money import format_money
+from portal.payments.models import ProofKind
+from portal.payments.proofs import amount_due
 from portal.proforma import pdf
 from portal.proforma.models import Invoice, InvoiceKind, InvoiceStatus
 from portal.proforma.quoting import PDF
@@ -108,6 +110,7 @@ def record_arrival(order, actor, arrival: Arrival) -> Invoice:
                      InvoiceKind.INVOICE)
     workflow.advance(order, Status.ARRIVED, actor, invoice=invoice, announce=False)
     _tell(order, invoice)
+    _ready_when_paid(order, actor)
     return invoice
 
 
@@ -127,18 +130,37 @@ def correct_invoice(order, actor, arrival: Arrival) -> Invoice:
     invoice = _store(order, _content(order, arrival, numbering.next_reference("FAC")), actor,
                      InvoiceKind.INVOICE)
     _tell(order, invoice, replaces=wrong)
+    _ready_when_paid(order, actor)
     return invoice
 
 
+def _ready_when_paid(order, actor) -> None:
+    """When the payments received already cover the invoice (a full deposit, a credit on
+    arrival), no balance proof will come: the order is ready at once and the member gets the
+    pickup code and the arrangement."""
+    if amount_due(order, ProofKind.BALANCE) > 0:
+        return
+    with force_locale(order.user.locale or "fr"):
+        note = str(_l("Rien à payer à l'arrivée : les paiements reçus couvrent la facture."))
+    workflow.advance(order, Status.READY, actor, note=note, announce=False)
+    order_news.pickup_ready(order, Status.READY.label)
+
+
 def _tell(order, invoice: Invoice, replaces: Invoice | None = None) -> None:
-    balance = format_money(max(invoice.balance_due, 0), invoice.currency)
-    if replaces is None:
+    balance = format_money(invoice.balance_due, invoice.currency)
+    if replaces is None and invoice.balance_due > 0:
         notice = _l("Vos articles sont arrivés : facture %(number)s, solde à payer %(balance)s.",
                     number=invoice.number, balance=balance)
-    else:
+    elif replaces is None:
+        notice = _l("Vos articles sont arrivés : facture %(number)s, rien à payer de plus.",
+                    number=invoice.number)
+    elif invoice.balance_due > 0:
         notice = _l("Votre facture %(old)s est corrigée : la facture %(number)s la remplace, "
                     "solde à payer %(balance)s.", old=replaces.number, number=invoice.number,
                     balance=balance)
+    else:
+        notice = _l("Votre facture %(old)s est corrigée : la facture %(number)s la remplace, "
+                    "rien à payer de plus.", old=replaces.number, number=invoice.number)
     order_news.document_issued(order, "invoice_issued", notice, attachment_of(invoice),
                                invoice=invoice, replaces=replaces)
 

@@ -12,6 +12,7 @@ from portal import storage
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.members.models import User
+from portal.messaging.models import Notification
 from portal.payments.models import ArrivalPhoto, Refund
 from portal.proforma.models import Invoice
 from portal.requests.models import Order
@@ -193,6 +194,58 @@ def test_a_correction_issues_a_credit_note_then_a_new_invoice(app, staff_client,
     text = words(staff_client.get(PAGE.format(order_id)))
     assert f"Avoir AV-{YEAR}-00001" in text and f"Facture FAC-{YEAR}-00002" in text
     assert "corrigée" in text
+
+
+# --- Nothing left to pay on arrival ------------------------------------------------------------
+
+NOTHING_DUE_NOTE = "Rien à payer à l'arrivée : les paiements reçus couvrent la facture."
+
+
+def notices(app, user_id: int) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(Notification.text)
+                                       .where(Notification.user_id == user_id)))
+
+
+def assert_ready_without_balance(app, people, outbox, order_id: int) -> None:
+    """Nothing is left to pay: the order went from arrived to ready at once, with its pickup
+    code, and the member got the invoice, then the arrangement."""
+    order = order_of(app, order_id)
+    assert order.status == "ready" and order.pickup_code
+    history = _history(app, order_id)
+    assert [change.to_status for change in history][-2:] == ["arrived", "ready"]
+    assert history[-1].note == NOTHING_DUE_NOTE
+    assert [mail.kind for mail in outbox.to(MEMBER)][-2:] == ["invoice_issued", "pickup_ready"]
+    assert any("rien à payer de plus" in text for text in notices(app, people.member))
+
+
+# The deposit received is 95,00 €; without shipping the invoice is 169,99 € before transport.
+@pytest.mark.parametrize("credit, balance", [("-74,99", 0), ("-80", -501)],
+                         ids=["paid exactly", "paid too much"])
+def test_an_invoice_the_payments_already_cover_makes_the_order_ready(
+        app, staff_client, people, outbox, client, credit, balance):
+    order_id = order_in(app, people, "confirmed")
+    response = post_arrival(staff_client, order_id, weight="", transport="0",
+                            adjustments=[("Remise fidélité", credit)])
+    assert response.status_code == 302, words(response)
+    [invoice] = invoices_of(app, order_id)
+    assert invoice.balance_due == balance
+    assert_ready_without_balance(app, people, outbox, order_id)
+    login(client, MEMBER)
+    page = words(client.get(f"/commandes/{order_id}"))
+    assert "Prête — retrait ou livraison à organiser" in page
+    assert "Solde à payer" not in page
+
+
+def test_a_correction_that_leaves_nothing_to_pay_makes_the_order_ready(
+        app, staff_client, people, outbox, credit_notes):
+    order_id = order_in(app, people, "arrived")
+    assert order_of(app, order_id).status == "arrived"
+    response = post_arrival(staff_client, order_id, correction=True, weight="",
+                            transport="0", adjustments=[("Geste commercial", "-74,99")])
+    assert response.status_code == 302, words(response)
+    assert invoices_of(app, order_id)[-1].balance_due == 0
+    assert_ready_without_balance(app, people, outbox, order_id)
 
 
 # --- What the page offers, status by status --------------------------------------------------
