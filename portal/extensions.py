@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached to the app in create_app()."""
 import sqlite3
+import unicodedata
 
 from flask import request
 from flask_bootstrap import Bootstrap5
@@ -8,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Index, MetaData, event
+from sqlalchemy import MetaData, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -27,20 +28,34 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def trigram_index(table: str, column: str) -> Index:
-    """A PostgreSQL trigram index (pg_trgm, migration 0006) that serves `ILIKE '%text%'`, as
-    the staff search sends; other databases have no such index."""
-    return Index(f"ix_{table}_{column}_trgm", column, postgresql_using="gin",
-                 postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+FOLD = "portal_fold"  # SQL function: text lower-cased and without accents (migration 0009)
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l"})
+
+
+def fold_text(value: str | None) -> str | None:
+    """`value` lower-cased, its accents and ligatures undone: "Traoré" and "TRAORE" both give
+    "traore". SQLite's `portal_fold`; PostgreSQL's is `unaccent` then `lower` (migration 0009),
+    which agrees on the letters of French and the names of West Africa."""
+    if value is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", value.casefold().translate(_LIGATURES))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def folded(expression):
+    """`expression` folded in SQL (`portal_fold`), as the searches compare text."""
+    return getattr(func, FOLD)(expression)
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_enforces_foreign_keys(connection, _record) -> None:
-    """SQLite ignores foreign keys unless asked, per connection; PostgreSQL always enforces them."""
+def _sqlite_connection_setup(connection, _record) -> None:
+    """SQLite ignores foreign keys unless asked, per connection (PostgreSQL always enforces
+    them), and learns `portal_fold`, which PostgreSQL has from migration 0009."""
     if isinstance(connection, sqlite3.Connection):
         cursor = connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        connection.create_function(FOLD, 1, fold_text, deterministic=True)
 
 
 def client_address() -> str:
@@ -48,13 +63,10 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def include_object(obj, _name, type_, reflected, _compare_to) -> bool:
-    """Autogenerate leaves out an index meant for another database (`ddl_if(dialect=…)`, as
-    `trigram_index`), just as creating the tables would."""
-    condition = getattr(obj, "_ddl_if", None)  # what Index.ddl_if() recorded
-    if type_ != "index" or reflected or condition is None or not condition.dialect:
-        return True
-    return db.engine.dialect.name == condition.dialect
+def include_object(_obj, name, type_, reflected, _compare_to) -> bool:
+    """What autogenerate compares: not the folded-text search indexes (`ix_…_fold`),
+    PostgreSQL expression indexes that only migration 0009 knows."""
+    return not (type_ == "index" and reflected and name and name.endswith("_fold"))
 
 
 db = SQLAlchemy(model_class=Base)

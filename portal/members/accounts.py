@@ -3,10 +3,10 @@ import enum
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import literal, select
 
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import db, folded
 from portal.forms import search_text
 from portal.links import external_url
 from portal.members import password_hashes, tokens
@@ -241,14 +241,16 @@ def _contains(text: str) -> str:
 
 
 def search_members(text: str, page: int, per_page: int = 25):
-    """Accounts whose name, e-mail, phone or company contains `text`, newest first."""
+    """Accounts whose name, e-mail, phone or company contains `text` (accents and case
+    aside), newest first."""
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
     text = search_text(text, 100).lower()
     if text:
         pattern = _contains(text)
-        matches = (func.lower(User.full_name).like(pattern, escape="\\")
-                   | func.lower(User.email).like(pattern, escape="\\")
-                   | func.lower(User.company_name).like(pattern, escape="\\"))
+        folded_pattern = folded(literal(pattern))
+        matches = (folded(User.full_name).like(folded_pattern, escape="\\")
+                   | folded(User.email).like(folded_pattern, escape="\\")
+                   | folded(User.company_name).like(folded_pattern, escape="\\"))
         # Phones are stored in E.164: "+225 07 01 02" as shown on the page finds +2250701020304.
         digits = _PHONE_SEPARATORS.sub("", text)
         if digits:

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.clock import utcnow
-from portal.extensions import db, trigram_index
+from portal.extensions import db
 from portal.members import password_hashes
 
 
@@ -39,8 +39,6 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('member', 'staff', 'admin')", name="role_known"),
         CheckConstraint("preferred_channel IN ('whatsapp', 'email')", name="channel_known"),
-        trigram_index("users", "full_name"),
-        trigram_index("users", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.clock import utcnow
-from portal.extensions import db, trigram_index
+from portal.extensions import db
 
 MAX_ITEMS = 50
 
@@ -44,7 +44,6 @@ class Order(db.Model):
         Index("ix_orders_submitted", "submitted_at", "id"),
         Index("ix_orders_status_submitted", "status", "submitted_at", "id"),
         Index("ix_orders_waiting", "status_changed_at", "id"),
-        trigram_index("orders", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,7 +136,6 @@ class OrderItem(db.Model):
     __table_args__ = (
         CheckConstraint("quantity BETWEEN 1 AND 99", name="quantity_range"),
         CheckConstraint("seen_price IS NULL OR seen_price >= 0", name="price_positive"),
-        trigram_index("order_items", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,7 @@ from sqlalchemy import Integer, Select, bindparam, func, or_, select, union
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from portal import tallies
-from portal.extensions import db
+from portal.extensions import db, folded
 from portal.forms import search_text
 from portal.members.models import User
 from portal.messaging import threads
@@ -203,17 +203,18 @@ def _conditions(order, shape: _Shape) -> list:
 
 def _matching(shape: _Shape):
     """Orders whose reference, member (name, e-mail) or an item's name contains the text
-    (the bound `pattern`), within the other filters.
+    (the bound `pattern`), accents and case aside, within the other filters.
 
-    Each way of matching finds its orders from its own index (trigram indexes on PostgreSQL,
-    migration 0006; members' orders by ix_orders_user_status) within the statuses asked for,
-    and the three sets are joined: the orders of a busy status are never read one by one, and
-    each branch gives the columns a page is sorted by, so only the page's orders are fetched."""
+    Each way of matching finds its orders from its own index (trigram indexes on the folded
+    columns on PostgreSQL, migration 0009; members' orders by ix_orders_user_status) within
+    the statuses asked for, and the three sets are joined: the orders of a busy status are
+    never read one by one, and each branch gives the columns a page is sorted by, so only the
+    page's orders are fetched."""
     order = aliased(Order)  # not the outer query's orders
     conditions = _conditions(order, shape)
 
     def contains(column):
-        return column.ilike(bindparam("pattern"), escape="/")
+        return folded(column).like(folded(bindparam("pattern")), escape="/")
 
     members = select(User.id).where(or_(contains(User.full_name), contains(User.email)))
     return union(

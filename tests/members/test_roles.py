@@ -308,6 +308,8 @@ def names_found(client, query: str) -> set[str]:
 
 @pytest.mark.parametrize("query, found", [
     ("koné", {"Awa Koné"}),
+    ("KONE", {"Awa Koné"}),  # accents and case aside
+    ("bio_reunion", {"Moussa 100% Bio"}),
     ("DIOP", {"Binta Diop"}),
     ("binta@", {"Binta Diop"}),
     ("example.com", {"Awa Koné", "Binta Diop", "Jean-Paul Mbarga", "Moussa 100% Bio"}),

@@ -201,6 +201,11 @@ def two_orders(awa, binta):
     ("binta", ["DEM-2026-00107"]),  # member's name
     ("Koné", ["DEM-2026-00042"]),
     ("koné", ["DEM-2026-00042"]),
+    ("kone", ["DEM-2026-00042"]),  # accents and case aside, as staff type on a phone
+    ("KONÉ", ["DEM-2026-00042"]),
+    ("soiree", ["DEM-2026-00042"]),
+    ("SOIRÉE", ["DEM-2026-00042"]),
+    ("kôné", ["DEM-2026-00042"]),
     ("example.sn", ["DEM-2026-00107"]),  # e-mail
     ("AWA@EXAMPLE", ["DEM-2026-00042"]),
     ("robe", ["DEM-2026-00042"]),  # item name: two items match, the order once
@@ -218,6 +223,16 @@ def two_orders(awa, binta):
 ])
 def test_the_search_looks_in_references_members_and_items(two_orders, text, found):
     assert references(OrderFilters(text=text)) == found
+
+
+@pytest.mark.parametrize("text", ["oeufs de paques", "ŒUFS DE PÂQUES", "Œufs", "chocolat noel",
+                                  "Noël"])
+def test_the_search_undoes_ligatures_and_accents(awa, text):
+    order = make_order(awa, reference="DEM-2026-00311")
+    order.items[0].name = "Œufs de Pâques en chocolat de Noël"
+    db.session.commit()
+    expected = [] if text == "chocolat noel" else ["DEM-2026-00311"]
+    assert references(OrderFilters(text=text)) == expected
 
 
 def test_searches_of_one_shape_share_one_statement(two_orders, binta):
