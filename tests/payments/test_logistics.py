@@ -234,7 +234,9 @@ def test_an_invoice_the_payments_already_cover_makes_the_order_ready(
     login(client, MEMBER)
     page = words(client.get(f"/commandes/{order_id}"))
     assert "Prête — retrait ou livraison à organiser" in page
-    assert "Solde à payer" not in page
+    assert "Solde à payer" not in page and "solde -" not in page
+    if balance < 0:
+        assert "trop-perçu de 5,01 € à rembourser" in page
 
 
 def test_a_correction_that_leaves_nothing_to_pay_makes_the_order_ready(
