@@ -4,10 +4,13 @@ more quickly: a list of 25 orders shows 25 of them, each about 11 µs through Ba
 The short pattern of each language ("dd/MM/y HH:mm" in French) is read from Babel once, and
 kept only when every field in it is one written here and the result matches Babel's for
 sample dates; otherwise Babel formats every date of that language.
+
+Durations ("3 jours", "2 h") take Babel's own words, remembered for each unit and number: the
+unit and the rounded number are chosen as `babel.dates.format_timedelta` chooses them.
 """
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from babel import dates
@@ -67,3 +70,25 @@ def datetime_short(value: datetime | None) -> str:
         return format_datetime(value, "short")
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return layout.write(aware.astimezone(get_timezone() or UTC))
+
+
+def duration(delta: timedelta, format: str = "long", threshold: float = .85) -> str:
+    """`delta` in words, as Babel's `format_timedelta` (no direction, down to the second) writes
+    it in the current language: "3 jours", "5 heures" ("2 h" in the short format)."""
+    seconds = abs(delta.days * 86400 + delta.seconds)
+    for unit, per_unit in dates.TIMEDELTA_UNITS:
+        value = seconds / per_unit
+        if value >= threshold or unit == "second":
+            if unit == "second" and value > 0:
+                value = max(1, value)
+            return _duration_words(str(get_locale() or "fr"), format, unit, int(round(value)))
+    return ""  # not reached: the last unit, the second, always answers
+
+
+@lru_cache(maxsize=2048)
+def _duration_words(locale: str, format: str, unit: str, value: int) -> str:
+    """Babel's words for `value` `unit`s: the duration asked with that unit as the smallest and
+    no threshold to pass, so Babel writes exactly that unit and number."""
+    per_unit = dict(dates.TIMEDELTA_UNITS)[unit]
+    return dates.format_timedelta(timedelta(seconds=value * per_unit), threshold=float("inf"),
+                                  granularity=unit, format=format, locale=locale)

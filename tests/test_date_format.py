@@ -1,8 +1,10 @@
 """portal/date_format.py writes dates and times as Flask-Babel's short format does, in the
 agency's time zone, through a layout read once per language."""
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from babel.dates import format_timedelta
 from flask_babel import force_locale, format_datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -62,3 +64,35 @@ def test_a_day_without_a_time_reads_as_babel_writes_it(app):
 def test_no_moment_is_no_text(app):
     with app.test_request_context("/"):
         assert datetime_short(None) == ""
+
+
+# --- Durations --------------------------------------------------------------------------------
+
+DELTAS = st.one_of(
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3 * 365)),
+    st.integers(min_value=0, max_value=10**8).map(lambda seconds: timedelta(seconds=seconds)),
+    # near the edges where Babel moves to the next unit (0.85 of it) or rounds up
+    st.sampled_from([0, 1, 50, 51, 59, 60, 89, 90, 3059, 3060, 3599, 73439, 73440, 86399,
+                     514079, 514080, 2203199, 2203200, 26805599, 26805600]).map(
+        lambda seconds: timedelta(seconds=seconds)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(DELTAS, st.sampled_from(["fr", "en", "fr_CI", "en_GB"]),
+       st.sampled_from(["long", "short", "narrow"]))
+def test_a_duration_reads_as_babel_writes_it(app, delta, locale, form):
+    with app.test_request_context("/"), force_locale(locale):
+        assert date_format.duration(delta, format=form) == format_timedelta(
+            delta, format=form, threshold=.85, locale=locale)
+
+
+@pytest.mark.parametrize("delta, form, words", [
+    (timedelta(days=2, hours=3), "long", "2 jours"),
+    (timedelta(hours=5, minutes=10), "short", "5 h"),
+    (timedelta(days=6), "long", "1 semaine"),  # 0.86 of a week
+    (timedelta(days=5, hours=12), "long", "6 jours"),  # 0.79 of a week: days, rounded
+    (timedelta(0), "long", "0 seconde"),
+])
+def test_a_duration_in_french_words(app, delta, form, words):
+    with app.test_request_context("/"), force_locale("fr"):
+        assert re.sub(r"\s", " ", date_format.duration(delta, format=form)) == words

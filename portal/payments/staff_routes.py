@@ -3,15 +3,14 @@ inline beside what is due) and its two decisions, accept with the amount receive
 with a reason."""
 from datetime import timedelta
 
-from babel.dates import format_timedelta
 from flask import flash, make_response, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, storage
+from portal.date_format import duration
 from portal.extensions import db
 from portal.money import amount_input
 from portal.payments import proofs
@@ -36,8 +35,7 @@ def waiting(since) -> str:
     if since is None:
         return ""
     delta = max(clock.utcnow() - since, timedelta())
-    return _("depuis %(duration)s", duration=format_timedelta(delta, format="short", threshold=.85,
-                                                             locale=get_locale()))
+    return _("depuis %(duration)s", duration=duration(delta, format="short"))
 
 
 def staff_proof(proof_id: int) -> PaymentProof:

@@ -4,10 +4,11 @@ import io
 from datetime import UTC, timedelta
 
 from flask import Response, render_template, request
-from flask_babel import format_timedelta, to_user_timezone
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 
 from portal import clock
+from portal.date_format import duration
 from portal.extensions import db
 from portal.members.models import User
 from portal.money import amount_input
@@ -24,7 +25,7 @@ def waited(since) -> str:
     if since is None:
         return ""
     delta = max(clock.utcnow() - since, timedelta())
-    return _("depuis %(duration)s", duration=format_timedelta(delta))
+    return _("depuis %(duration)s", duration=duration(delta))
 
 
 def filter_form() -> OrderFilterForm:
