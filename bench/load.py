@@ -241,13 +241,14 @@ def page_jobs(name: str, base: str, targets: Targets, clients: int, password: st
             "proof review": Job(name, base, [f"/equipe/preuves/{proof}"
                                              for proof in targets.proofs[index::clients]
                                              or targets.proofs], staff, password=password),
+            "login page": Job(name, base, ["/connexion"]),
             "login": Job(name, base, ["/connexion"], login_as=email, password=password),
         }[name])
     return jobs
 
 
 PAGES = ["bare route", "member dashboard", "order page", "staff home", "staff order list",
-         "proof review", "login"]
+         "proof review", "login page", "login"]
 
 
 # --- CPU spent per request (Linux /proc; "-" elsewhere) -----------------------------------------
@@ -307,7 +308,28 @@ def print_table(rows: list[tuple]) -> None:
         print(f"{name:<18} {count:>9} {rate:>8.1f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} "
               f"{errors:>7} {rate / bare:>7.2f} {app_ms:>7} {db_ms:>6}")
     print("app ms, db ms: CPU time the gunicorn processes and the PostgreSQL server spent per "
-          "request (a login is a form fetched and sent)")
+          "request. login page: the form alone; login: the form fetched and sent, the password "
+          "checked, the session opened")
+
+
+def print_password_floor() -> None:
+    """What one password check costs here: a login can go no faster (Argon2id on purpose)."""
+    from portal.members import password_hashes
+
+    stored = password_hashes.hash_password("bench-password")
+    times = []
+    for _ in range(20):
+        started = time.process_time()
+        password_hashes.verify(stored, "bench-password")
+        times.append((time.process_time() - started) * 1000)
+    check = sorted(times)[len(times) // 2]
+    print(f"One password check (Argon2id, 19 MiB, 2 passes): {check:.1f} ms of CPU, so at most "
+          f"{1000 / check * _cpus():.0f} logins/s on this machine's {_cpus()} CPU with nothing "
+          "else running")
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run(base: str, server_pid: int, targets: Targets, clients: int, seconds: float,
@@ -327,6 +349,8 @@ def run(base: str, server_pid: int, targets: Targets, clients: int, seconds: flo
         print(f"  {name}: {len(values)} requests", flush=True)
     print(f"\n{clients} concurrent clients, {seconds:g} s per page:")
     print_table(rows)
+    if "login" in pages:
+        print_password_floor()
 
 
 def prepare(url: str, args) -> Targets:
