@@ -97,14 +97,26 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            # The portal's statement limit (DATABASE_STATEMENT_TIMEOUT) is for requests:
+            # building an index on a large table may take longer. The lock limit stays, so a
+            # migration queued behind a long transaction gives up instead of stalling every
+            # query on the table behind it. Committed: Alembic begins its own transaction.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if postgresql:
+                connection.invalidate()  # back in the pool, it would keep the lifted limit
 
 
 if context.is_offline_mode():

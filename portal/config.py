@@ -39,6 +39,9 @@ def from_environment(instance_path: str) -> dict:
         "DATABASE_PARALLEL_WORKERS": os.environ.get("DATABASE_PARALLEL_WORKERS", "0"),
         # Seconds a new PostgreSQL connection may take (empty: no limit).
         "DATABASE_CONNECT_TIMEOUT": os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"),
+        # Seconds a PostgreSQL statement may run, and wait for a row lock (empty: no limit).
+        "DATABASE_STATEMENT_TIMEOUT": os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"),
+        "DATABASE_LOCK_TIMEOUT": os.environ.get("DATABASE_LOCK_TIMEOUT", "10"),
         # No default in production: links in mail and Twilio's signatures depend on it.
         "PUBLIC_BASE_URL": os.environ.get(
             "PUBLIC_BASE_URL", "" if production else "http://127.0.0.1:5000"),
@@ -124,6 +127,11 @@ def engine_options(config: dict) -> dict:
       portal's queries read a few hundred rows at most, and starting a worker process costs
       more than that. The staff search's prepared statement started one for its item names
       on every run (3.0 ms a search at 100 000 orders; 2.2 ms without).
+    - `statement_timeout` DATABASE_STATEMENT_TIMEOUT seconds (30) and `lock_timeout`
+      DATABASE_LOCK_TIMEOUT seconds (10): a runaway statement, or a request queued behind a
+      row lock another transaction keeps, gives up (a 503 asking to retry, `errors.py`)
+      instead of holding a worker thread until every thread waits. Migrations lift the
+      statement limit (an index on a large table takes longer), not the lock limit.
     A new connection gives up after DATABASE_CONNECT_TIMEOUT seconds (5 by default; empty:
     never), so a database host that stops answering makes requests and /healthz fail within
     seconds instead of holding every worker thread for the system's TCP timeout (minutes).
@@ -133,7 +141,9 @@ def engine_options(config: dict) -> dict:
         return options
     settings = {"random_page_cost": _number(config.get("DATABASE_RANDOM_PAGE_COST"), float),
                 "max_parallel_workers_per_gather":
-                    _number(config.get("DATABASE_PARALLEL_WORKERS"), int)}
+                    _number(config.get("DATABASE_PARALLEL_WORKERS"), int),
+                "statement_timeout": _milliseconds(config.get("DATABASE_STATEMENT_TIMEOUT")),
+                "lock_timeout": _milliseconds(config.get("DATABASE_LOCK_TIMEOUT"))}
     given = " ".join(f"-c {name}={value}" for name, value in settings.items()
                      if value is not None)
     timeout = _number(config.get("DATABASE_CONNECT_TIMEOUT"), int)
@@ -153,6 +163,12 @@ def _number(value, kind):
     """A setting's number, None when it is empty (the server keeps its own value)."""
     text = str(value or "").strip()
     return kind(text) if text else None
+
+
+def _milliseconds(seconds) -> int | None:
+    """A duration setting in seconds, as PostgreSQL's milliseconds (None when empty)."""
+    value = _number(seconds, float)
+    return None if value is None else round(value * 1000)
 
 
 def check_production(config: dict) -> None:

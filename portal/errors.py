@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from psycopg.errors import LockNotAvailable, QueryCanceled
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -35,9 +36,10 @@ def render_error(code: int, message=None):
     try:
         current_user.is_authenticated  # noqa: B018 (loads the account, from the database)
     except DBAPIError as error:
-        if not unreachable(error):
+        reason = worth_a_retry(error)
+        if reason is None:
             raise
-        return database_unavailable(error)
+        return database_unavailable(error, reason)
     title, default = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
     if code == 413:
         default = too_large_message()
@@ -73,17 +75,34 @@ def unreachable(error: DBAPIError) -> bool:
     return error.statement is None or error.connection_invalidated
 
 
+def gave_up(error: DBAPIError) -> bool:
+    """The database stopped the statement: it ran past DATABASE_STATEMENT_TIMEOUT, or waited
+    past DATABASE_LOCK_TIMEOUT for rows another transaction holds (config.engine_options)."""
+    return isinstance(error.orig, (QueryCanceled, LockNotAvailable))
+
+
+def worth_a_retry(error: DBAPIError) -> str | None:
+    """Why the same request may well work in a moment (for the log), or None."""
+    if unreachable(error):
+        return "Database unavailable"
+    if gave_up(error):
+        return "Database statement or lock wait timed out"
+    return None
+
+
 def handle_database_error(error: DBAPIError):
-    if not unreachable(error):
+    reason = worth_a_retry(error)
+    if reason is None:
         return handle_unexpected(error)
-    return database_unavailable(error)
+    return database_unavailable(error, reason)
 
 
-def database_unavailable(error: DBAPIError):
+def database_unavailable(error: DBAPIError, what: str):
     """A 503 asking to retry, on a page that reads nothing from the database, so a signed-in
     visitor sees it too (as a visitor: Flask-Login's user for this request becomes anonymous,
-    since the account cannot be loaded). The session cookie is left as it was."""
-    current_app.logger.warning("Database unavailable", exc_info=error)
+    since the account may not be loadable). The session cookie is left as it was; the
+    transaction is rolled back, so nothing of the request is kept."""
+    current_app.logger.warning(what, exc_info=error)
     g._login_user = login_manager.anonymous_user()
     try:
         db.session.rollback()

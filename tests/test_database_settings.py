@@ -42,15 +42,32 @@ def test_new_connections_give_up_after_the_timeout(url, timeout, connect_args):
     assert options.get("connect_args") == connect_args
 
 
+@pytest.mark.parametrize("statement, lock, options", [
+    ("30", "10", "-c statement_timeout=30000 -c lock_timeout=10000"),
+    ("0.25", "", "-c statement_timeout=250"),
+    ("", " 2 ", "-c lock_timeout=2000"),
+])
+def test_statements_and_lock_waits_give_up_after_their_limits(statement, lock, options):
+    given = engine_options({"SQLALCHEMY_DATABASE_URI": PG, "DATABASE_STATEMENT_TIMEOUT": statement,
+                            "DATABASE_LOCK_TIMEOUT": lock})
+    assert given["connect_args"] == {"options": options}
+    assert "connect_args" not in engine_options({
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///portal.sqlite",
+        "DATABASE_STATEMENT_TIMEOUT": statement, "DATABASE_LOCK_TIMEOUT": lock})
+
+
 def test_the_defaults_come_from_the_environment(monkeypatch):
     from portal.config import from_environment
 
     monkeypatch.delenv("DATABASE_PARALLEL_WORKERS", raising=False)
     monkeypatch.delenv("DATABASE_RANDOM_PAGE_COST", raising=False)
     monkeypatch.delenv("DATABASE_CONNECT_TIMEOUT", raising=False)
+    monkeypatch.delenv("DATABASE_STATEMENT_TIMEOUT", raising=False)
+    monkeypatch.delenv("DATABASE_LOCK_TIMEOUT", raising=False)
     defaults = from_environment("/tmp")
     assert (defaults["DATABASE_RANDOM_PAGE_COST"], defaults["DATABASE_PARALLEL_WORKERS"],
-            defaults["DATABASE_CONNECT_TIMEOUT"]) == ("1.1", "0", "5")
+            defaults["DATABASE_CONNECT_TIMEOUT"], defaults["DATABASE_STATEMENT_TIMEOUT"],
+            defaults["DATABASE_LOCK_TIMEOUT"]) == ("1.1", "0", "5", "30", "10")
     monkeypatch.setenv("DATABASE_PARALLEL_WORKERS", "")
     assert from_environment("/tmp")["DATABASE_PARALLEL_WORKERS"] == ""
 

@@ -38,7 +38,7 @@ def upgrade():
     # Named in full (schema, dictionary): the function must not depend on the search_path
     # to be immutable, and stays a one-line SQL function the planner can inline.
     op.execute(f"""
-        CREATE FUNCTION portal_fold(value text) RETURNS text
+        CREATE OR REPLACE FUNCTION portal_fold(value text) RETURNS text
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
         AS $$ SELECT lower({schema}.unaccent('{schema}.unaccent'::regdictionary, value)) $$
     """)
