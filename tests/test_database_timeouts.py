@@ -5,7 +5,7 @@ the rows are free. Migrations are not held to the statement limit."""
 import os
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from portal import create_app
 from portal.extensions import db
@@ -82,16 +82,30 @@ def test_the_portal_connections_carry_both_limits(impatient, app):
 
 def test_migrations_are_not_held_to_the_statement_limit(empty_database_url,  # noqa: F811
                                                         monkeypatch):
+    """The limit in force while the migrations create their tables is none; the connections
+    the portal uses afterwards have the configured one."""
     monkeypatch.delenv("PORTAL_ENV", raising=False)
-    hurried = create_app({"TESTING": True, "SECRET_KEY": "migration-test-secret-key-0123",
-                          "SQLALCHEMY_DATABASE_URI": empty_database_url,
-                          "DATABASE_STATEMENT_TIMEOUT": "0.001"})
+    migrated = create_app({"TESTING": True, "SECRET_KEY": "migration-test-secret-key-0123",
+                           "SQLALCHEMY_DATABASE_URI": empty_database_url,
+                           "DATABASE_STATEMENT_TIMEOUT": "20"})
+    seen = []
+
+    def look(_connection, cursor, statement, *_args):
+        if statement.lstrip().startswith("CREATE TABLE") and not seen:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+
+    with migrated.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", look)
     try:
-        result = hurried.test_cli_runner().invoke(args=["db", "upgrade"])
+        result = migrated.test_cli_runner().invoke(args=["db", "upgrade"])
         assert result.exit_code == 0, result.output + str(result.exception)
-        with hurried.app_context():
-            assert db.session.scalar(text("SHOW statement_timeout")) == "1ms", "requests keep it"
+        assert seen == ["0"]
+        with migrated.app_context():
+            assert db.session.scalar(text("SHOW statement_timeout")) == "20s"
     finally:
-        with hurried.app_context():
+        event.remove(engine, "after_cursor_execute", look)
+        with migrated.app_context():
             db.session.remove()
             db.engine.dispose()
