@@ -322,14 +322,10 @@ def print_password_floor() -> None:
         started = time.process_time()
         password_hashes.verify(stored, "bench-password")
         times.append((time.process_time() - started) * 1000)
-    check = sorted(times)[len(times) // 2]
+    check, cpus = sorted(times)[len(times) // 2], os.cpu_count() or 1
     print(f"One password check (Argon2id, 19 MiB, 2 passes): {check:.1f} ms of CPU, so at most "
-          f"{1000 / check * _cpus():.0f} logins/s on this machine's {_cpus()} CPU with nothing "
+          f"{1000 / check * cpus:.0f} logins/s on this machine's {cpus} CPU with nothing "
           "else running")
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run(base: str, server_pid: int, targets: Targets, clients: int, seconds: float,

@@ -120,11 +120,9 @@ def _proforma_payable(order, details):
 
 def _nothing_left_to_pay(order, details):
     """Without a balance proof, an order is ready only when its invoice is already paid."""
-    from portal.payments.proofs import ProofKind, amount_due
+    from portal.payments.proofs import balance_settled
 
-    if order.current_invoice is None or amount_due(order, ProofKind.BALANCE) > 0:
-        return _l("Le solde de cette commande reste à payer.")
-    return None
+    return None if balance_settled(order) else _l("Le solde de cette commande reste à payer.")
 
 
 S = Status

@@ -57,6 +57,12 @@ def amount_due(order, kind: ProofKind) -> int:
     return max(document.total - paid, 0)
 
 
+def balance_settled(order) -> bool:
+    """The final invoice is issued and the payments received cover it: no balance proof is
+    awaited (a full deposit, a credit on arrival)."""
+    return order.current_invoice is not None and amount_due(order, ProofKind.BALANCE) == 0
+
+
 def can_send_proof(order, user) -> bool:
     """The member may send a proof while the order waits for a payment (and, for the
     deposit, while the proforma can be paid)."""

@@ -17,8 +17,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.messaging import order_news
 from portal.money import format_money
-from portal.payments.models import ProofKind
-from portal.payments.proofs import amount_due
+from portal.payments.proofs import balance_settled
 from portal.proforma import pdf
 from portal.proforma.models import Invoice, InvoiceKind, InvoiceStatus
 from portal.proforma.quoting import PDF
@@ -138,7 +137,7 @@ def _ready_when_paid(order, actor) -> None:
     """When the payments received already cover the invoice (a full deposit, a credit on
     arrival), no balance proof will come: the order is ready at once and the member gets the
     pickup code and the arrangement."""
-    if amount_due(order, ProofKind.BALANCE) > 0:
+    if not balance_settled(order):
         return
     with force_locale(order.user.locale or "fr"):
         note = str(_l("Rien à payer à l'arrivée : les paiements reçus couvrent la facture."))
