@@ -204,11 +204,11 @@ def lock(order) -> None:
     """Write pending changes, then reload the order under a row lock (PostgreSQL), so the
     status checked is the current one and nobody else moves it before we commit.
 
-    The reload repeats the options the order was loaded with: load an order that may move
-    without eager joins, since PostgreSQL refuses FOR UPDATE on the nullable side of an outer
-    join."""
+    The reload repeats the options the order was loaded with, eager joins included: only the
+    order's row is locked (FOR UPDATE OF orders), since PostgreSQL refuses to lock the
+    nullable side of an outer join."""
     _flush()
-    db.session.refresh(order, with_for_update=True)
+    db.session.refresh(order, with_for_update={"of": type(order)})
 
 
 def _flush() -> None:

@@ -2,6 +2,8 @@
 with 3 orders as with 300 (no query per row). The agency comes from the benchmark's generator
 (`bench.agency.fill`), with one member owning every order, so the member's pages grow too.
 """
+import re
+
 from sqlalchemy import select
 
 from bench.agency import BENCH_PASSWORD, fill
@@ -65,3 +67,34 @@ def test_pages_send_as_many_statements_with_300_orders_as_with_3(app):
     print("statements per page (3 orders / 300 orders):",
           {name: (small[name], large[name]) for name in small})
     assert large == small
+
+
+def lone_reads(app, client, url: str, tables: tuple[str, ...]) -> list[str]:
+    """The statements of one request of `url` that read one of `tables` alone (no join)."""
+    assert client.get(url).status_code == 200
+    with sql_statements(app) as sent:
+        assert client.get(url).status_code == 200
+    return [statement for statement in sent if any(
+        re.search(rf"\bFROM {table}\s+WHERE\b", statement) for table in tables)]
+
+
+def test_an_order_page_reads_its_pickup_point_and_proformas_with_the_order(app):
+    with app.app_context():
+        fill(members=1, orders=12, staff=1, quiet=True)
+        order = db.session.scalar(select(Order).where(
+            Order.pickup_point_id.is_not(None), Order.proformas.any()).order_by(Order.id))
+        url = f"/commandes/{order.id}"
+    member = app.test_client()
+    login(member, MEMBER, BENCH_PASSWORD)
+    assert lone_reads(app, member, url, ("proformas", "pickup_points")) == []
+
+
+def test_the_proof_review_reads_the_orders_proformas_and_proofs_with_the_proof(app):
+    with app.app_context():
+        fill(members=1, orders=3, staff=1, quiet=True)
+        urls = pages(app)
+    staff = app.test_client()
+    login(staff, STAFF, BENCH_PASSWORD)
+    lone = lone_reads(app, staff, urls["proof review"], ("proformas", "payment_proofs"))
+    # what is left: the other proofs of the same file or reference, of any order
+    assert len(lone) == 1 and "payment_proofs.sha256 =" in lone[0], lone

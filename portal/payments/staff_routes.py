@@ -3,7 +3,7 @@ inline beside what is due) and its two decisions, accept with the amount receive
 with a reason."""
 from datetime import timedelta
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -43,10 +43,17 @@ def staff_proof(proof_id: int) -> PaymentProof:
 
 
 def proof_to_read(proof_id: int) -> PaymentProof:
-    """The proof with its order and member in one statement, for a page that only reads (a
-    decision loads through `staff_proof`: the workflow locks that order)."""
-    return db.one_or_404(select(PaymentProof).where(PaymentProof.id == proof_id).options(
-        joinedload(PaymentProof.order, innerjoin=True).joinedload(Order.user, innerjoin=True)))
+    """The proof with its order, the member, the order's proformas and proofs in one statement
+    (a row per proforma and proof: a few), for a page that only reads; a decision loads
+    through `staff_proof`: the workflow locks that order."""
+    order = joinedload(PaymentProof.order, innerjoin=True)
+    statement = select(PaymentProof).where(PaymentProof.id == proof_id).options(
+        order.joinedload(Order.user, innerjoin=True), order.joinedload(Order.proformas),
+        order.joinedload(Order.proofs))
+    proof = db.session.execute(statement).unique().scalar_one_or_none()
+    if proof is None:
+        abort(404)
+    return proof
 
 
 def accept_form_for(proof: PaymentProof, submitted: bool = False) -> AcceptProofForm:

@@ -3,7 +3,14 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, bindparam, func, inspect, select
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, with_expression
+from sqlalchemy.orm import (
+    Mapped,
+    joinedload,
+    mapped_column,
+    query_expression,
+    relationship,
+    with_expression,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.clock import utcnow
@@ -176,27 +183,30 @@ def with_item_count():
                            .where(OrderItem.order_id == Order.id).scalar_subquery())
 
 
-# Collections an order has none of until late in its life (proformas come with the quote,
-# proofs with the payments, invoices and photos with the arrival) or often never (refunds,
-# messages). An order page reads each one; an empty one costs a statement for nothing.
-OFTEN_EMPTY = ("proformas", "proofs", "invoices", "refunds", "arrival_photos", "messages")
+# Collections an order has none of until late in its life (proofs come with the payments,
+# invoices and photos with the arrival) or often never (refunds, messages). An order page reads
+# each one; an empty one costs a statement for nothing.
+OFTEN_EMPTY = ("proofs", "invoices", "refunds", "arrival_photos", "messages")
 
 
 @cache
 def _order_statement():
-    """Built once: the order by id, and whether it has any of each OFTEN_EMPTY collection
-    (one index probe each, in the same statement)."""
+    """Built once: the order by id, joined with its pickup point and its proformas (one or two
+    rows; every page of an order shows the one in force), and whether it has any of each
+    OFTEN_EMPTY collection (one index probe each, in the same statement)."""
     present = [getattr(Order, name).any() for name in OFTEN_EMPTY]
-    return select(Order, *present).where(Order.id == bindparam("order_id"))
+    return (select(Order, *present).where(Order.id == bindparam("order_id"))
+            .options(joinedload(Order.pickup_point), joinedload(Order.proformas)))
 
 
 def load_order(order_id: int) -> Order | None:
-    """The order `order_id` (None when there is none), its empty OFTEN_EMPTY collections
-    already known to be empty: a page reading them sends no statement for those.
+    """The order `order_id` (None when there is none) with its pickup point and proformas, its
+    empty OFTEN_EMPTY collections already known to be empty: a page reading them sends no
+    statement for those.
 
-    Plain column loading and no join, so `workflow.lock` can still reload it FOR UPDATE; the
-    reload expires the collections, and they are read again if used afterwards."""
-    row = db.session.execute(_order_statement(), {"order_id": order_id}).first()
+    `workflow.lock` reloads it with the same joins, locking the order's row only (FOR UPDATE
+    OF orders); the reload expires the other collections, read again if used afterwards."""
+    row = db.session.execute(_order_statement(), {"order_id": order_id}).unique().one_or_none()
     if row is None:
         return None
     order, *present = row

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.members.models import User
-from portal.payments import proofs
+from portal.payments import proofs, refunds
 from portal.payments.models import PaymentProof
 from portal.proforma import invoicing
 from portal.proforma.models import Invoice
@@ -81,3 +81,39 @@ def test_two_staff_accepting_the_same_proof_decide_it_once(app, team):
     assert receipts == 1
     history = db.session.get(Order, order.id).history
     assert [change.to_status for change in history].count("confirmed") == 1
+
+
+def test_a_cancellation_counts_a_deposit_accepted_while_the_form_was_being_sent(app, team):
+    """Staff A's page read the order, and counted no money held, before staff B accepted the
+    deposit: A's cancellation without a refund is refused (the acceptance changed the order's
+    version), so no paid order is cancelled without its refund."""
+    member, staff = team
+    order_id = builders.quoted(member, staff[0]).id
+    proof_id = builders.deposit_sent(db.session.get(Order, order_id)).id
+    staff_ids = [person.id for person in staff]
+    db.session.commit()
+
+    def cancel(barrier):
+        order = db.session.get(Order, order_id)
+        assert refunds.money_held(order) == 0  # what A's form was built from
+        barrier.wait()  # B accepts the deposit now
+        barrier.wait()
+        refunds.cancel_order(order, db.session.get(User, staff_ids[0]), "out_of_stock",
+                             None, None)
+        db.session.commit()
+        return order.status
+
+    def accept(barrier):
+        barrier.wait()
+        proof = db.session.get(PaymentProof, proof_id)
+        proofs.accept_proof(proof, db.session.get(User, staff_ids[1]), proof.declared_amount)
+        db.session.commit()
+        barrier.wait()
+        return proof.status
+
+    results = in_threads(app, 2, lambda index, barrier: (cancel, accept)[index](barrier))
+    assert results[1] == "accepted", results
+    assert isinstance(results[0], WorkflowError), results
+    assert "modifiée par quelqu'un d'autre" in str(results[0].message)
+    db.session.expire_all()
+    assert db.session.get(Order, order_id).status == "confirmed"

@@ -1,5 +1,6 @@
-"""requests.models.load_order: an order page sends no statement for the collections the
-order has none of yet, and still shows every one it has, within and after a workflow lock."""
+"""requests.models.load_order: an order page reads the order's pickup point and proformas with
+the order, sends no statement for the collections the order has none of yet, and still shows
+every one it has, within and after a workflow lock (which locks the order's row alone)."""
 import pytest
 
 from portal import workflow
@@ -9,7 +10,7 @@ from portal.requests.models import OFTEN_EMPTY, Order, load_order
 from tests.conftest import sql_statements
 from tests.factories import login, make_order, make_proforma, make_user
 
-TABLES = {"proformas": "proformas", "proofs": "payment_proofs", "invoices": "invoices",
+TABLES = {"proofs": "payment_proofs", "invoices": "invoices",
           "refunds": "refunds", "arrival_photos": "arrival_photos",
           "messages": "order_messages"}
 
@@ -31,6 +32,7 @@ def test_a_new_order_s_page_asks_nothing_of_its_empty_collections(app, client, p
         assert client.get(url).status_code == 200
     assert sorted(TABLES) == sorted(OFTEN_EMPTY)
     assert all(reads_of(sent, table) == 0 for table in TABLES.values()), sent
+    assert reads_of(sent, "proformas") == reads_of(sent, "pickup_points") == 0  # joined
     assert reads_of(sent, "order_items") == 1  # what it has is read as before
 
 
@@ -46,7 +48,8 @@ def test_what_an_order_has_is_read_and_shown(app, client):
     login(client, "awa@example.com")
     with sql_statements(app) as sent:
         page = client.get(f"/commandes/{order_id}").get_data(as_text=True)
-    assert reads_of(sent, "proformas") == 1 and reads_of(sent, "order_messages") == 1
+    assert reads_of(sent, "proformas") == 0  # with the order
+    assert reads_of(sent, "order_messages") == 1
     assert reads_of(sent, "refunds") == 0
     assert "PF-2026-" in page and "Votre devis est prêt, bonne journée." in page
 
@@ -65,6 +68,7 @@ def test_a_collection_known_empty_is_read_again_after_the_lock(app_ctx):
                                 body="Bonjour"))
     workflow.lock(order)  # flushes, reloads the order: its collections are read again
     assert [message.body for message in order.messages] == ["Bonjour"]
+    assert [proforma.version for proforma in order.proformas] == [1]
 
 
 def test_no_such_order(app_ctx):
