@@ -50,6 +50,7 @@ BENCH_MEMBERS ?= $(shell echo $$(( $(BENCH_ORDERS) / 10 > 0 ? $(BENCH_ORDERS) / 
 BENCH_ITEMS ?= 5
 BENCH_CLIENTS ?= 8
 BENCH_SECONDS ?= 20
+BENCH_ROUNDS ?= 4
 BENCH_MESSAGES ?= 1000
 BENCH_UPLOAD_MB ?= 10
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
@@ -59,7 +60,7 @@ bench: setup
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/agency.py --members $(BENCH_MEMBERS) --orders $(BENCH_ORDERS) --items $(BENCH_ITEMS)
 	$(BIN)/python bench/staff_list.py
-	$(BIN)/python bench/load.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
+	$(BIN)/python bench/load.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS)
 	$(BIN)/python bench/outbox.py --messages $(BENCH_MESSAGES)
 	$(BIN)/python bench/upload.py --megabytes $(BENCH_UPLOAD_MB)
 	$(BIN)/python bench/pdf.py

@@ -1,9 +1,11 @@
 """A load run against gunicorn on loopback: N concurrent clients (processes, each with its own
 logged-in session) request one page for a fixed time, then the next page. It prints requests
 per second, p50, p95 and p99 for each page, and the ratio to a bare route returning a constant
-page (`/bench/constant`, added by bench/wsgi_bench.py only) served by the same server.
+page (`/bench/constant`, added by bench/wsgi_bench.py only) served by the same server. Each
+page's time is split in rounds (bare route, then every page, again), so a machine whose speed
+drifts during the run moves the bare route and the pages alike.
 
-    python bench/load.py [--clients 8] [--seconds 20] [--database-url URL]
+    python bench/load.py [--clients 8] [--seconds 20] [--rounds 4] [--database-url URL]
                          [--fill --members 10000 --orders 100000]
 
 The database is the one bench/agency.py filled (filled here when it holds no benchmark agency,
@@ -292,10 +294,29 @@ def cpu_now(roots: tuple) -> tuple:
     return tuple(tree_cpu(root) for root in roots)
 
 
-def per_request(before: float | None, after: float | None, count: int) -> str:
-    if before is None or after is None or not count:
-        return "-"
-    return f"{(after - before) * 1000 / count:.2f}"
+@dataclass
+class Tally:
+    """A page's requests over every round: latencies, errors, seconds, server CPU seconds."""
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    wall: float = 0.0
+    cpu: list[float | None] = field(default_factory=lambda: [0.0, 0.0])  # gunicorn, PostgreSQL
+
+    def add(self, result: Result, wall: float, before: tuple, after: tuple) -> None:
+        self.latencies += result.latencies
+        self.errors += result.errors
+        self.wall += wall
+        self.cpu = [None if total is None or start is None or end is None
+                    else total + end - start
+                    for total, start, end in zip(self.cpu, before, after, strict=True)]
+
+    def row(self, name: str) -> tuple:
+        values, count = self.latencies, len(self.latencies)
+        per_request = ["-" if total is None or not count else f"{total * 1000 / count:.2f}"
+                       for total in self.cpu]
+        return (name, count, count / self.wall if self.wall else 0.0,
+                percentile(values, 0.50), percentile(values, 0.95), percentile(values, 0.99),
+                self.errors, *per_request)
 
 
 # --- The run ----------------------------------------------------------------------------------
@@ -329,22 +350,23 @@ def print_password_floor() -> None:
 
 
 def run(base: str, server_pid: int, targets: Targets, clients: int, seconds: float,
-        pages: list[str]) -> None:
+        pages: list[str], rounds: int) -> None:
+    """Every page for `seconds` in all, in `rounds` turns of bare route then each page: a
+    machine whose speed drifts during the run (another tenant, a warming cache) slows the bare
+    route as much as the pages, so the ratios stay fair."""
     from bench.agency import BENCH_PASSWORD
 
-    roots, rows = (server_pid, postmaster()), []
-    for name in pages:
-        jobs = page_jobs(name, base, targets, clients, BENCH_PASSWORD)
-        before = cpu_now(roots)
-        result, wall = run_page(jobs, seconds)
-        after, values = cpu_now(roots), result.latencies
-        rows.append((name, len(values), len(values) / wall, percentile(values, 0.50),
-                     percentile(values, 0.95), percentile(values, 0.99), result.errors,
-                     per_request(before[0], after[0], len(values)),
-                     per_request(before[1], after[1], len(values))))
-        print(f"  {name}: {len(values)} requests", flush=True)
-    print(f"\n{clients} concurrent clients, {seconds:g} s per page:")
-    print_table(rows)
+    roots, tallies = (server_pid, postmaster()), {name: Tally() for name in pages}
+    for turn in range(1, rounds + 1):
+        for name in pages:
+            jobs = page_jobs(name, base, targets, clients, BENCH_PASSWORD)
+            before = cpu_now(roots)
+            result, wall = run_page(jobs, seconds / rounds)
+            tallies[name].add(result, wall, before, cpu_now(roots))
+        print(f"  round {turn}/{rounds}, requests so far: " + ", ".join(
+            f"{name} {len(tally.latencies)}" for name, tally in tallies.items()), flush=True)
+    print(f"\n{clients} concurrent clients, {seconds:g} s per page in {rounds} rounds:")
+    print_table([tally.row(name) for name, tally in tallies.items()])
     if "login" in pages:
         print_password_floor()
 
@@ -370,7 +392,9 @@ def prepare(url: str, args) -> Targets:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=20, help="per page, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="turns of bare route then every page (drift hits all alike)")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--fill", action="store_true", help="fill the database again first")
     parser.add_argument("--members", type=int, default=10_000)
@@ -385,7 +409,8 @@ def main(argv: list[str] | None = None) -> None:
     pages = ["bare route"] + [p for p in args.pages.split(",") if p and p != "bare route"]
     process, base = start_server(url)
     try:
-        run(base, process.pid, targets, args.clients, args.seconds, pages)
+        run(base, process.pid, targets, args.clients, args.seconds, pages,
+            max(1, args.rounds))
     finally:
         stop_server(process)
 
