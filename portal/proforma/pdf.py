@@ -334,6 +334,7 @@ def _amounts(doc: dict) -> list[int]:
 def _amount_width(doc: dict) -> float:
     """Wide enough for the widest amount of the document, within sensible bounds; every table
     of a document uses the same width, so their amount columns line up."""
+    register_fonts()  # measured in the bold face, maybe before any style is built
     widest = max((pdfmetrics.stringWidth(_money(doc, amount), BOLD, BODY)
                   for amount in _amounts(doc)), default=0)
     return min(max(widest + 14, 27 * mm), 48 * mm)

@@ -1,6 +1,10 @@
 """The final invoice, the credit note and the payment receipt carry what the member needs, in
 French, amounts as Babel formats them, every character drawn from DejaVu Sans."""
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -10,6 +14,8 @@ from portal.money import format_money
 from portal.proforma import pdf
 from portal.proforma.pdf import render_invoice, render_receipt
 from tests.proforma.test_pdf import HOSTILE, flat, pages_text, sample_snapshot, text_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PROFORMA_ONLY = ("version", "valid_until", "unavailable", "deposit", "balance", "deposit_percent")
 
@@ -268,3 +274,32 @@ def test_the_receipt_bold_amount(app_ctx):
     data = render_receipt(receipt_snapshot())
     PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
     assert fonts and all("Bold" in name for name in fonts)
+
+
+FIRST_PDF = """
+import sys
+from portal import create_app
+from portal.proforma import pdf
+from tests.proforma.test_invoice_pdf import invoice_snapshot, receipt_snapshot, text_of
+from tests.proforma.test_pdf import sample_snapshot
+app = create_app({{"TESTING": True, "SECRET_KEY": "x" * 32,
+                  "SQLALCHEMY_DATABASE_URI": "sqlite://"}})
+with app.app_context():
+    sys.stdout.write(text_of(pdf.{render}({snapshot}())))
+"""
+
+
+@pytest.mark.parametrize("render, snapshot, title", [
+    ("render_receipt", "receipt_snapshot", "REÇU DE PAIEMENT"),
+    ("render_invoice", "invoice_snapshot", "FACTURE"),
+    ("render_proforma", "sample_snapshot", "PROFORMA"),
+])
+def test_any_document_can_be_the_first_pdf_a_fresh_process_renders(render, snapshot, title):
+    """A worker just started (after a deploy, or gunicorn's max_requests) whose first PDF is a
+    receipt: accepting a proof must not fail for want of the fonts, which only the other
+    documents registered before measuring with them."""
+    code = FIRST_PDF.format(render=render, snapshot=snapshot)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, env=os.environ | {"PORTAL_ENV": "development"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert title in done.stdout
