@@ -47,6 +47,12 @@ def folded(expression):
     return getattr(func, FOLD)(expression)
 
 
+def folded_like(column, pattern, escape: str):
+    """`column LIKE pattern` with both folded: how every search compares, accents and case
+    aside ("traore" finds "Traoré")."""
+    return folded(column).like(folded(pattern), escape=escape)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_connection_setup(connection, _record) -> None:
     """SQLite ignores foreign keys unless asked, per connection (PostgreSQL always enforces

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select
 
 from portal.clock import utcnow
-from portal.extensions import db, folded
+from portal.extensions import db, folded_like
 from portal.forms import search_text
 from portal.links import external_url
 from portal.members import password_hashes, tokens
@@ -247,10 +247,10 @@ def search_members(text: str, page: int, per_page: int = 25):
     text = search_text(text, 100).lower()
     if text:
         pattern = _contains(text)
-        folded_pattern = folded(literal(pattern))
-        matches = (folded(User.full_name).like(folded_pattern, escape="\\")
-                   | folded(User.email).like(folded_pattern, escape="\\")
-                   | folded(User.company_name).like(folded_pattern, escape="\\"))
+        wanted = literal(pattern)
+        matches = (folded_like(User.full_name, wanted, "\\")
+                   | folded_like(User.email, wanted, "\\")
+                   | folded_like(User.company_name, wanted, "\\"))
         # Phones are stored in E.164: "+225 07 01 02" as shown on the page finds +2250701020304.
         digits = _PHONE_SEPARATORS.sub("", text)
         if digits:

@@ -18,7 +18,7 @@ from sqlalchemy import Integer, Select, bindparam, func, or_, select, union
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from portal import tallies
-from portal.extensions import db, folded
+from portal.extensions import db, folded_like
 from portal.forms import search_text
 from portal.members.models import User
 from portal.messaging import threads
@@ -214,7 +214,7 @@ def _matching(shape: _Shape):
     conditions = _conditions(order, shape)
 
     def contains(column):
-        return folded(column).like(folded(bindparam("pattern")), escape="/")
+        return folded_like(column, bindparam("pattern"), "/")
 
     members = select(User.id).where(or_(contains(User.full_name), contains(User.email)))
     return union(
