@@ -211,7 +211,7 @@ def purchase_and_ship(page, staff_page, shots):
     shots(page, "staff-purchase")
     page.get_by_role("button", name="Enregistrer l'achat").click()
     expect(page.get_by_test_id("status")).to_have_text("Achetée auprès du marchand")
-    page.get_by_role("button", name="Expédition").click()
+    page.get_by_role("button", name="Expédition", exact=True).click()
     page.get_by_label("Transporteur").fill("DHL Express")
     page.get_by_label("N° de suivi (facultatif)").fill("JD014600006281230")
     shots(page, "staff-shipment")
