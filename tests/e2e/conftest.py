@@ -70,8 +70,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def check_accessibility(page) -> None:
-    """axe-core finds no serious or critical violation on the page as it is now, and every
-    visible form error is tied to its field (aria-describedby).
+    """axe-core finds no serious or critical violation on the page as it is now, every
+    visible form error is tied to its field (aria-describedby), and the page is no wider than
+    the screen (a wide table scrolls inside its own box, the page never sideways).
 
     It first waits until the styles have settled: a page written by a script (the proof
     upload writes the server's answer) gets its CSS after its text, and axe-core would
@@ -84,6 +85,8 @@ def check_accessibility(page) -> None:
     loose = page.evaluate(ERRORS_TIED)
     assert not loose, f"form errors not tied to a field on {page.url}: {loose}"
     width = page.viewport_size["width"]
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= width, f"{page.url} is {page_width}px wide on a {width}px screen"
     CHECKED_PAGES.append(f"{width}px {page.url.split('//', 1)[-1].split('/', 1)[-1]}")
 
 

@@ -116,3 +116,22 @@ def test_every_page_and_form_passes_axe_core(browser, live_server, agency, role,
         context.clear_cookies()
     context.close()
     assert checked >= (4 if role == "anonymous" else 15)
+
+
+def test_the_outbox_fits_a_phone_with_its_subjects_readable(phone, agency):
+    """Staff on a phone, every tab of the sent messages: the page stays within the screen (the
+    table scrolls sideways in its own box, its hidden "Actions" heading included), and a
+    subject's column is wide enough for whole words, not cut letter by letter."""
+    email, password = ROLES["staff"][0]
+    log_in(phone, email, password)
+    phone.goto("/equipe/envois")
+    tabs = phone.locator("ul.nav-pills a").evaluate_all("links => links.map(a => a.href)")
+    tables = 0
+    for tab in tabs:
+        phone.goto(tab)
+        check_accessibility(phone)
+        subjects = phone.locator("tbody td:nth-child(3)")
+        if subjects.count():
+            tables += 1
+            assert subjects.first.bounding_box()["width"] >= 176, tab  # 11rem
+    assert len(tabs) == 5 and tables >= 2
