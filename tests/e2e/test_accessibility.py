@@ -4,7 +4,7 @@ phone and on a desktop, then sends every form empty. axe-core must find no serio
 violation on any of them (contrast included), and form errors must be tied to their fields
 (see conftest)."""
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -43,11 +43,13 @@ def agency(app):
 
 
 def page_key(url: str) -> str:
-    """One visit per page kind (ids replaced), except orders: each status shows other parts."""
+    """One visit per page kind (ids replaced) and per tab of a list (`statut`: each shows its
+    own columns and buttons), except orders: each status shows other parts."""
     parts = urlsplit(url)
     if "/commandes/" in parts.path:
         return parts.path + "?" + parts.query
-    return re.sub(r"\d+", "N", parts.path) + ("?" if parts.query else "")
+    tab = parse_qs(parts.query).get("statut", [""])[0]
+    return re.sub(r"\d+", "N", parts.path) + ("?" + tab if parts.query else "")
 
 
 def log_in(page, email: str, password: str) -> None:
