@@ -44,7 +44,8 @@ lint: setup
 
 # Benchmarks print figures (nothing is asserted). Full sizes by default; a quick run:
 # `BENCH_ORDERS=2000 make bench`. PostgreSQL `bench` database by default (created when
-# missing); SQLite when PostgreSQL cannot be reached (the scripts say so).
+# missing); SQLite when PostgreSQL cannot be reached (the scripts say so). BENCH_INSTRUCTIONS=1
+# adds instructions per request to bench/page_cost.py (needs valgrind; two minutes a page).
 BENCH_ORDERS ?= 100000
 BENCH_MEMBERS ?= $(shell echo $$(( $(BENCH_ORDERS) / 10 > 0 ? $(BENCH_ORDERS) / 10 : 1 )))
 BENCH_ITEMS ?= 5
@@ -61,6 +62,7 @@ bench: setup
 	$(BIN)/python bench/agency.py --members $(BENCH_MEMBERS) --orders $(BENCH_ORDERS) --items $(BENCH_ITEMS)
 	$(BIN)/python bench/staff_list.py
 	$(BIN)/python bench/load.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS)
+	$(BIN)/python bench/page_cost.py $(if $(BENCH_INSTRUCTIONS),--instructions)
 	$(BIN)/python bench/outbox.py --messages $(BENCH_MESSAGES)
 	$(BIN)/python bench/upload.py --megabytes $(BENCH_UPLOAD_MB)
 	$(BIN)/python bench/pdf.py

@@ -2,6 +2,7 @@
 import sqlite3
 import unicodedata
 
+import psycopg
 from flask import request
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from portal.babel_speed import QuickBabel
+from portal.psycopg_speed import QuickCursor
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,10 +56,13 @@ def folded_like(column, pattern, escape: str):
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_connection_setup(connection, _record) -> None:
+def _connection_setup(connection, _record) -> None:
     """SQLite ignores foreign keys unless asked, per connection (PostgreSQL always enforces
-    them), and learns `portal_fold`, which PostgreSQL has from migration 0009."""
-    if isinstance(connection, sqlite3.Connection):
+    them), and learns `portal_fold`, which PostgreSQL has from migration 0009. psycopg's
+    cursors describe their columns only when asked (psycopg_speed.py)."""
+    if isinstance(connection, psycopg.Connection):
+        connection.cursor_factory = QuickCursor
+    elif isinstance(connection, sqlite3.Connection):
         cursor = connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

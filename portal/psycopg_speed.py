@@ -1,0 +1,66 @@
+"""Quicker statements on PostgreSQL: psycopg describes a result's columns only when asked.
+
+After every statement SQLAlchemy reads `cursor.description`, and psycopg 3 answers with a new
+list of `Column` objects, one per column, each decoding its name and looking up its type. For
+a statement SQLAlchemy has run before (nearly every statement of a page: they are compiled
+once and cached), SQLAlchemy keeps the result's layout from the first time and only checks
+that there is a description. The columns were built for nothing: the member's account with the
+agency's settings is 47 of them on every page, an order page about 150 in all, some 6 % of
+the work of the whole request (counted in instructions, bench/README).
+
+`QuickCursor` answers with a `Description`: the number of columns at once, the `Column`
+objects the first time anything reads them, from the result as it was when the statement
+ended. extensions.py gives it to every psycopg connection the engine opens.
+tests/test_psycopg_speed.py compares its answers with psycopg's own.
+"""
+from collections.abc import Sequence
+
+from psycopg import Column, Cursor
+from psycopg.pq import ExecStatus
+
+_ROWS = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
+
+
+class _Ended:
+    """What psycopg's Column reads from its cursor, kept as it was when the statement ended
+    (the cursor may have run another statement by the time the columns are read)."""
+
+    __slots__ = ("pgresult", "adapters", "_encoding")
+
+    def __init__(self, cursor: Cursor):
+        self.pgresult, self.adapters = cursor.pgresult, cursor.adapters
+        self._encoding = cursor._encoding
+
+
+class Description(Sequence):
+    """psycopg's list of Columns, built on first use."""
+
+    __slots__ = ("_cursor", "_count", "_columns")
+
+    def __init__(self, cursor: Cursor, count: int):
+        self._cursor, self._count, self._columns = cursor, count, None
+
+    def _built(self) -> list[Column]:
+        if self._columns is None:
+            ended = self._cursor
+            self._columns = [Column(ended, index) for index in range(self._count)]
+            self._cursor = None
+        return self._columns
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self._built()[index]
+
+    def __iter__(self):
+        return iter(self._built())
+
+
+class QuickCursor(Cursor):
+    @property
+    def description(self) -> Description | None:
+        result = self.pgresult
+        if result and (result.nfields or result.status in _ROWS):
+            return Description(_Ended(self), result.nfields)
+        return None
