@@ -57,10 +57,17 @@ def production_app(url: str):
 
 def ready_client(app, page: str):
     """A logged-in test client for `page` and the URLs it cycles through, warmed up."""
+    from sqlalchemy.exc import DBAPIError
+
     from bench.agency import BENCH_PASSWORD
 
-    with app.app_context():
-        targets = find_targets(8)
+    try:
+        with app.app_context():
+            targets = find_targets(8)
+    except DBAPIError:  # no tables
+        targets = None
+    if not (targets and targets.members and targets.staff and targets.proofs):
+        sys.exit("The database holds no benchmark agency: fill it first (python bench/agency.py)")
     job = page_jobs(page, "", targets, 1, BENCH_PASSWORD)[0]
     client = app.test_client()
     if job.email:
