@@ -19,6 +19,16 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# A stored file shown on its own (a proof, an arrival photo, a WhatsApp picture) is not one of
+# the portal's pages: it runs nothing and loads nothing but itself (a PDF through the browser's
+# viewer, object-src), and the browser's own image viewer may style itself (centred, zoom on
+# tap), which the pages' 'style-src self' refused. Only the staff review page frames a file.
+_FILE_POLICY = ["default-src 'none'", "img-src 'self'", "object-src 'self'",
+                "style-src 'unsafe-inline'", "base-uri 'none'", "form-action 'none'"]
+FILE_SECURITY_POLICY = "; ".join([*_FILE_POLICY, "frame-ancestors 'none'"])
+FRAMED_FILE_SECURITY_POLICY = "; ".join([*_FILE_POLICY, "frame-ancestors 'self'"])
+
+
 def add_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

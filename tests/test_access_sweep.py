@@ -58,6 +58,7 @@ ROUTES: dict[str, Access] = {
     "main.index": PUBLIC,
     "main.set_language": PUBLIC,
     "main.healthz": PUBLIC,  # for load balancers: JSON, no cookie
+    "main.favicon": STATIC,  # the icon browsers ask for at the root
     # members: sign-up, login, tokens
     "members.signup": PUBLIC,
     "members.check_email": PUBLIC,

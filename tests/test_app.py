@@ -153,6 +153,35 @@ def test_every_kind_of_page_has_the_security_headers_and_no_inline_code(as_, who
         assert inline_code(response.get_data(as_text=True)) == []
 
 
+# --- The portal's icon --------------------------------------------------------------------
+
+ICON_LINK = re.compile(r'<link rel="(icon|apple-touch-icon)" href="([^"]+)"')
+
+
+def test_every_page_names_the_icon_and_each_one_is_served(client):
+    page = client.get("/connexion").get_data(as_text=True)
+    links = ICON_LINK.findall(page)
+    assert [rel for rel, _ in links] == ["icon", "icon", "apple-touch-icon"]
+    kinds = {}
+    for _, href in links:
+        response = client.get(href)
+        assert response.status_code == 200, href
+        kinds[response.mimetype] = response.data
+        response.close()
+    assert set(kinds) == {"image/vnd.microsoft.icon", "image/svg+xml", "image/png"}
+    assert kinds["image/vnd.microsoft.icon"].startswith(b"\x00\x00\x01\x00")  # an ICO file
+    assert kinds["image/png"].startswith(b"\x89PNG")
+    assert b"<svg" in kinds["image/svg+xml"]
+    assert '<meta name="theme-color"' in page  # a phone's browser bar in the portal's colour
+
+
+def test_the_icon_is_at_the_root_where_browsers_ask_for_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.headers["Cache-Control"] == "public, max-age=604800"
+    assert_secure_headers(response)
+
+
 # --- Cookies ------------------------------------------------------------------------------
 
 def set_cookie(response, name: str) -> str:

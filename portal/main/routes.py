@@ -1,4 +1,6 @@
-"""The home page, the language chooser and /healthz."""
+"""The home page, the icon, the language chooser and /healthz."""
+import os
+
 from flask import (
     Blueprint,
     abort,
@@ -7,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -18,10 +21,20 @@ from portal.security import safe_next
 
 bp = Blueprint("main", __name__)
 
+ICON_MAX_AGE = 7 * 24 * 3600  # seconds a browser keeps the icon
+
 
 @bp.route("/")
 def index():
     return render_template("main/index.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The portal's icon where every browser looks for it, whatever the page (a PDF, a photo);
+    the pages name it and its SVG and home-screen versions (base.html)."""
+    return send_from_directory(os.path.join(current_app.static_folder, "icons"), "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=ICON_MAX_AGE)
 
 
 @bp.route("/langue/<code>", methods=["POST"])

@@ -21,6 +21,7 @@ from portal.payments.forms import awaited_proof_form
 from portal.payments.models import ArrivalPhoto, PaymentProof, ProofKind
 from portal.proforma.routes import pdf_response, viewable_order
 from portal.requests.routes import member_order
+from portal.security import FILE_SECURITY_POLICY
 from portal.workflow import Status, WorkflowError
 
 bp = Blueprint("payments", __name__)
@@ -86,6 +87,7 @@ def private_file(data: bytes, content_type: str, disposition: str, filename: str
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = FILE_SECURITY_POLICY
     return response
 
 

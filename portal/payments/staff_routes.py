@@ -18,15 +18,10 @@ from portal.payments.models import PaymentProof, ProofKind
 from portal.payments.routes import bp
 from portal.payments.staff_forms import AcceptProofForm, RefuseProofForm
 from portal.requests.models import Order
-from portal.security import staff_required
+from portal.security import FRAMED_FILE_SECURITY_POLICY, staff_required
 from portal.workflow import WorkflowError
 
 PDF = "application/pdf"
-# The proof's file may be framed by the review page (same origin), and by nothing else; it
-# runs nothing and loads nothing but itself.
-FILE_POLICY = ("default-src 'none'; img-src 'self'; object-src 'self'; "
-               "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
-               "frame-ancestors 'self'")
 
 
 @bp.app_template_filter("waiting")
@@ -101,7 +96,7 @@ def staff_proof_file(proof_id: int):
     headers["Content-Type"] = proof.content_type
     headers["Content-Disposition"] = (f'inline; filename="preuve-{proof.order.reference}-'
                                       f'{proof.id}.{extension}"')
-    headers["Content-Security-Policy"] = FILE_POLICY
+    headers["Content-Security-Policy"] = FRAMED_FILE_SECURITY_POLICY
     headers["X-Frame-Options"] = "SAMEORIGIN"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Cache-Control"] = "private, no-store"

@@ -7,8 +7,13 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from portal.demo import DEMO_ACCOUNTS
+from portal.extensions import db
+from portal.members.models import User
+from portal.payments.models import ArrivalPhoto
+from portal.requests.models import Order
 from tests.e2e.conftest import DESKTOP, FORMS_SENT, PHONE, check_accessibility
 
 # Links that leave the HTML pages: files, downloads, signing out.
@@ -137,3 +142,29 @@ def test_the_outbox_fits_a_phone_with_its_subjects_readable(phone, agency):
             tables += 1
             assert subjects.first.bounding_box()["width"] >= 176, tab  # 11rem
     assert len(tabs) == 5 and tables >= 2
+
+
+def test_a_photo_opens_in_the_browsers_viewer_and_every_page_has_its_icon(phone, agency, app):
+    """A member taps an arrival photo: it opens in a tab of its own, in the browser's image
+    viewer, whose styles the file's own policy allows (the pages' policy refused them, an
+    error in the console); and no page asks for an icon that is not there."""
+    errors = []
+    phone.context.on("console", lambda message: errors.append(
+        f"{message.page.url if message.page else '?'}: {message.text}")
+        if message.type == "error" else None)
+    with app.app_context():
+        order_id, email = db.session.execute(
+            select(Order.id, User.email).join(ArrivalPhoto, ArrivalPhoto.order_id == Order.id)
+            .join(User, User.id == Order.user_id).order_by(Order.id).limit(1)).one()
+    password = next(secret for address, _, _, secret in DEMO_ACCOUNTS if address == email)
+    log_in(phone, email, password)
+    phone.goto(f"/commandes/{order_id}")
+    with phone.context.expect_page() as opened:
+        phone.get_by_test_id("arrival-photos").locator("a").first.click()
+    photo = opened.value
+    photo.wait_for_load_state()
+    assert "/photos/" in photo.url
+    assert photo.evaluate("document.images.length === 1 && document.images[0].naturalWidth > 0")
+    icon = phone.request.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"] == "image/vnd.microsoft.icon"
+    assert errors == []

@@ -185,6 +185,9 @@ def test_an_image_proof_is_shown_inline_and_a_pdf_downloaded(app, member_client,
     assert response.headers["Content-Disposition"].startswith("inline;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "private, no-store"
+    policy = response.headers["Content-Security-Policy"]  # nothing in it may run or frame it
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src" not in policy
     Image.open(io.BytesIO(response.data)).verify()
     with app.app_context():
         proof = db.session.get(Order, quoted.id).proofs[0]
