@@ -4,9 +4,10 @@ After every statement SQLAlchemy reads `cursor.description`, and psycopg 3 answe
 list of `Column` objects, one per column, each decoding its name and looking up its type. For
 a statement SQLAlchemy has run before (nearly every statement of a page: they are compiled
 once and cached), SQLAlchemy keeps the result's layout from the first time and only checks
-that there is a description. The columns were built for nothing: the member's account with the
-agency's settings is 47 of them on every page, an order page about 150 in all, some 6 % of
-the work of the whole request (counted in instructions, bench/README).
+that there is a description. The columns were built for nothing: the account with the
+agency's settings is 44 of them on every page, an order page about 140 in all; not building
+them takes 6–9 % off the instructions of a page that reads the database (7 % on an order
+page, `bench/page_cost.py --instructions`).
 
 `QuickCursor` answers with a `Description`: the number of columns at once, the `Column`
 objects the first time anything reads them, from the result as it was when the statement
