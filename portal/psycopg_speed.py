@@ -36,16 +36,15 @@ class _Ended:
 class Description(Sequence):
     """psycopg's list of Columns, built on first use."""
 
-    __slots__ = ("_cursor", "_count", "_columns")
+    __slots__ = ("_ended", "_count", "_columns")
 
-    def __init__(self, cursor: Cursor, count: int):
-        self._cursor, self._count, self._columns = cursor, count, None
+    def __init__(self, ended: _Ended, count: int):
+        self._ended, self._count, self._columns = ended, count, None
 
     def _built(self) -> list[Column]:
         if self._columns is None:
-            ended = self._cursor
-            self._columns = [Column(ended, index) for index in range(self._count)]
-            self._cursor = None
+            self._columns = [Column(self._ended, index) for index in range(self._count)]
+            self._ended = None  # the result is no longer needed
         return self._columns
 
     def __len__(self) -> int:
