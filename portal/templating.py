@@ -51,4 +51,8 @@ def register(app) -> None:
     app.add_template_global(role_label)
     app.add_template_global(money)
     app.add_template_global(Status)
+    # `statuses[order.status]`: calling `Status(value)` from a template cost about 4 µs a row
+    # (Jinja asks the class for `jinja_pass_arg`, and Python 3.11's Enum answers a missing
+    # attribute slowly), a lookup in this table a tenth of that.
+    app.add_template_global({status.value: status for status in Status}, name="statuses")
     app.add_template_global(delivery.state, name="delivery_state")
