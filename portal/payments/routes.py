@@ -91,15 +91,19 @@ def private_file(data: bytes, content_type: str, disposition: str, filename: str
     return response
 
 
+def proof_response(proof: PaymentProof, disposition: str):
+    """The proof's stored (cleaned) file, named after its order."""
+    extension = "pdf" if proof.content_type == PDF else proof.file_key.rsplit(".", 1)[-1]
+    return private_file(storage.read(proof.file_key), proof.content_type, disposition,
+                        f"preuve-{proof.order.reference}-{proof.id}.{extension}")
+
+
 @bp.route("/commandes/<int:order_id>/preuves/<int:proof_id>/fichier")
 @login_required
 def proof_file(order_id: int, proof_id: int):
     """The stored (cleaned) file: images shown inline, PDFs downloaded."""
     proof = proof_of(order_id, proof_id)
-    extension = "pdf" if proof.content_type == PDF else proof.file_key.rsplit(".", 1)[-1]
-    disposition = "attachment" if proof.content_type == PDF else "inline"
-    return private_file(storage.read(proof.file_key), proof.content_type, disposition,
-                        f"preuve-{proof.order.reference}-{proof.id}.{extension}")
+    return proof_response(proof, "attachment" if proof.content_type == PDF else "inline")
 
 
 @bp.route("/commandes/<int:order_id>/recus/<int:proof_id>/pdf")

@@ -3,25 +3,23 @@ inline beside what is due) and its two decisions, accept with the amount receive
 with a reason."""
 from datetime import timedelta
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import clock, storage
+from portal import clock
 from portal.date_format import duration
 from portal.extensions import db
 from portal.money import amount_input
 from portal.payments import proofs
 from portal.payments.models import PaymentProof, ProofKind
-from portal.payments.routes import bp
+from portal.payments.routes import bp, proof_response
 from portal.payments.staff_forms import AcceptProofForm, RefuseProofForm
 from portal.requests.models import Order
 from portal.security import FRAMED_FILE_SECURITY_POLICY, staff_required
 from portal.workflow import WorkflowError
-
-PDF = "application/pdf"
 
 
 @bp.app_template_filter("waiting")
@@ -89,17 +87,9 @@ def review_proof(proof_id: int):
 @staff_required
 def staff_proof_file(proof_id: int):
     """The stored (cleaned) file, inline: the review page frames it."""
-    proof = staff_proof(proof_id)
-    extension = "pdf" if proof.content_type == PDF else proof.file_key.rsplit(".", 1)[-1]
-    response = make_response(storage.read(proof.file_key))
-    headers = response.headers
-    headers["Content-Type"] = proof.content_type
-    headers["Content-Disposition"] = (f'inline; filename="preuve-{proof.order.reference}-'
-                                      f'{proof.id}.{extension}"')
-    headers["Content-Security-Policy"] = FRAMED_FILE_SECURITY_POLICY
-    headers["X-Frame-Options"] = "SAMEORIGIN"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Cache-Control"] = "private, no-store"
+    response = proof_response(staff_proof(proof_id), "inline")
+    response.headers["Content-Security-Policy"] = FRAMED_FILE_SECURITY_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 
