@@ -21,7 +21,14 @@ from portal.messaging.forms import MessageForm
 from portal.payments import proofs
 from portal.requests import ordering, pickup
 from portal.requests.forms import AddressChoiceForm, CancelForm, ItemEditForm, ItemForm, SubmitForm
-from portal.requests.models import MAX_ITEMS, Order, OrderItem, PartnerShop, load_order
+from portal.requests.models import (
+    MAX_ITEMS,
+    Order,
+    OrderItem,
+    PartnerShop,
+    load_lists,
+    load_order,
+)
 from portal.security import page_number
 from portal.staff.models import TermsVersion, active_pickup_points, agency_today
 from portal.workflow import Status, WorkflowError, can_move
@@ -192,6 +199,7 @@ def order_detail(order_id: int):
 
 
 def render_order(order: Order, message_form: MessageForm, status: int = 200):
+    load_lists(order)
     awaited = proofs.kind_awaited(order)
     return render_template(
         "requests/order.html", order=order,

@@ -20,7 +20,7 @@ from portal.proforma.quoting import can_quote
 from portal.requests.logistics import add_arrival_photos
 from portal.requests.logistics import record_purchase as purchase
 from portal.requests.logistics import record_shipment as shipment
-from portal.requests.models import Order, load_order
+from portal.requests.models import Order, load_lists, load_order
 from portal.security import staff_required
 from portal.staff.forms import CANCEL_REASONS, NoteForm, StaffCancelForm
 from portal.staff.models import AgencySettings, agency_today
@@ -78,6 +78,7 @@ def cancel_form(order, submitted: bool = False) -> StaffCancelForm:
 
 
 def render_order(order: Order, status: int = 200, **forms):
+    load_lists(order)
     user = current_user
     defaults = {
         "note_form": NoteForm,
