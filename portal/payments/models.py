@@ -4,8 +4,15 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, exists, or_
+from sqlalchemy.orm import (
+    Mapped,
+    aliased,
+    mapped_column,
+    query_expression,
+    relationship,
+    with_expression,
+)
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -84,6 +91,9 @@ class PaymentProof(db.Model):
     receipt_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     receipt_key: Mapped[str | None] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(default=1)
+    # Filled only by queries that ask for it (`with_twin_flag()`): whether another proof has
+    # the same file or transaction reference. None otherwise.
+    has_twin: Mapped[bool | None] = query_expression()
 
     order = relationship("Order", back_populates="proofs")
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
@@ -106,6 +116,22 @@ class PaymentProof(db.Model):
     @property
     def refusal_label(self) -> str:
         return REFUSAL_REASONS.get(self.refusal_reason or "", "")
+
+
+def same_payment(proofs, sha256, transaction_ref):
+    """The condition that `proofs` (PaymentProof or an alias) have the file `sha256` or the
+    transaction reference `transaction_ref`, each a column or a bound value (NULL matches
+    nothing): the same payment sent twice, a flag for staff."""
+    return or_(proofs.sha256 == sha256, proofs.transaction_ref == transaction_ref)
+
+
+def with_twin_flag():
+    """The loader option that has the database tell whether each proof loaded has a twin
+    (`has_twin`), in the query that loads it: one index probe per column, no other query."""
+    other = aliased(PaymentProof)
+    return with_expression(PaymentProof.has_twin, exists().where(
+        other.id != PaymentProof.id,
+        same_payment(other, PaymentProof.sha256, PaymentProof.transaction_ref)))
 
 
 class Refund(db.Model):

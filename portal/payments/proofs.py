@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import String, literal, select
 
 from portal import numbering, storage, workflow
 from portal.clock import utcnow
@@ -14,7 +14,13 @@ from portal.extensions import db
 from portal.messaging import order_news
 from portal.money import format_money
 from portal.payments.files import CleanProof
-from portal.payments.models import REFUSAL_REASONS, PaymentProof, ProofKind, ProofStatus
+from portal.payments.models import (
+    REFUSAL_REASONS,
+    PaymentProof,
+    ProofKind,
+    ProofStatus,
+    same_payment,
+)
 from portal.proforma import pdf
 from portal.proforma.quoting import company_snapshot, customer_snapshot, payable
 from portal.staff.models import AgencySettings, agency_today
@@ -106,12 +112,14 @@ def pending_proofs(limit: int = 200) -> list[PaymentProof]:
 
 
 def reused_elsewhere(proof: PaymentProof) -> list[PaymentProof]:
-    """Other proofs with the same file or the same transaction reference (a flag for staff)."""
-    same = [PaymentProof.sha256 == proof.sha256]
-    if proof.transaction_ref:
-        same.append(PaymentProof.transaction_ref == proof.transaction_ref)
+    """Other proofs with the same file or the same transaction reference (a flag for staff);
+    no statement when the query that loaded `proof` found it has none (`with_twin_flag`)."""
+    if proof.has_twin is not None and not proof.has_twin:
+        return []
     return list(db.session.scalars(select(PaymentProof).where(
-        PaymentProof.id != proof.id, or_(*same)).order_by(PaymentProof.id)))
+        PaymentProof.id != proof.id,
+        same_payment(PaymentProof, proof.sha256, literal(proof.transaction_ref, String)))
+        .order_by(PaymentProof.id)))
 
 
 def _claim(proof: PaymentProof) -> None:

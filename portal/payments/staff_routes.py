@@ -2,11 +2,12 @@
 inline beside what is due) and its two decisions, accept with the amount received or refuse
 with a reason."""
 from datetime import timedelta
+from functools import cache
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -14,7 +15,7 @@ from portal.date_format import duration
 from portal.extensions import db
 from portal.money import amount_input
 from portal.payments import proofs
-from portal.payments.models import PaymentProof, ProofKind
+from portal.payments.models import PaymentProof, ProofKind, with_twin_flag
 from portal.payments.routes import bp, proof_response
 from portal.payments.staff_forms import AcceptProofForm, RefuseProofForm
 from portal.requests.models import Order
@@ -36,17 +37,23 @@ def staff_proof(proof_id: int) -> PaymentProof:
 
 
 def proof_to_read(proof_id: int) -> PaymentProof:
-    """The proof with its order, the member, the order's proformas and proofs in one statement
-    (a row per proforma and proof: a few), for a page that only reads; a decision loads
-    through `staff_proof`: the workflow locks that order."""
-    order = joinedload(PaymentProof.order, innerjoin=True)
-    statement = select(PaymentProof).where(PaymentProof.id == proof_id).options(
-        order.joinedload(Order.user, innerjoin=True), order.joinedload(Order.proformas),
-        order.joinedload(Order.proofs))
-    proof = db.session.execute(statement).unique().scalar_one_or_none()
+    """The proof with its order, the member, the order's proformas and proofs, and whether it
+    has a twin, in one statement (a row per proforma and proof: a few), for a page that only
+    reads; a decision loads through `staff_proof`: the workflow locks that order."""
+    result = db.session.execute(_proof_statement(), {"proof_id": proof_id})
+    proof = result.unique().scalar_one_or_none()
     if proof is None:
         abort(404)
     return proof
+
+
+@cache
+def _proof_statement() -> Select:
+    """Built once (the twin flag's alias and the joins are work to build each time)."""
+    order = joinedload(PaymentProof.order, innerjoin=True)
+    return select(PaymentProof).where(PaymentProof.id == bindparam("proof_id")).options(
+        order.joinedload(Order.user, innerjoin=True), order.joinedload(Order.proformas),
+        order.joinedload(Order.proofs), with_twin_flag())
 
 
 def accept_form_for(proof: PaymentProof, submitted: bool = False) -> AcceptProofForm:

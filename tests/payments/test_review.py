@@ -127,6 +127,9 @@ def test_the_review_page_reads_the_proof_its_order_and_member_together(
         assert "Awa Koné" in words(staff_client.get(review(order.proofs[0])))
     [proof] = [statement for statement in sent if "FROM payment_proofs JOIN orders" in statement]
     assert "JOIN users" in proof
+    # whether the proof has a twin comes with it: no second look at the proofs
+    assert "EXISTS" in proof
+    assert [statement for statement in sent if "payment_proofs" in statement] == [proof]
     assert not [statement for statement in sent
                 if statement.lstrip().startswith("SELECT orders.id")]  # not loaded again
 
@@ -274,6 +277,29 @@ def test_the_same_transaction_reference_on_another_proof_is_flagged(app, staff_c
     second = make(app, people, transaction_ref="WAVE-2026-0042")
     page = words(staff_client.get(review(second.proofs[0])))
     assert f"Même référence de transaction (WAVE-2026-0042) : {first.reference}" in page
+    # the first one is flagged too, pointing at the second
+    page = words(staff_client.get(review(first.proofs[0])))
+    assert f"Même référence de transaction (WAVE-2026-0042) : {second.reference}" in page
+
+
+def test_proofs_without_a_transaction_reference_are_not_twins(app, staff_client, people):
+    make(app, people, transaction_ref=None, data=builders.png(seed=11))
+    second = make(app, people, transaction_ref=None, data=builders.png(seed=12))
+    with app.app_context():
+        assert db.session.get(PaymentProof, second.proofs[0]).transaction_ref is None
+    assert "déjà été utilisée" not in words(staff_client.get(review(second.proofs[0])))
+
+
+def test_a_decision_refused_still_shows_the_twins(app, staff_client, people):
+    """The page shown again after a refused form loads the proof without the flag: the twins
+    are looked for then."""
+    same = builders.png(seed=9)
+    first = make(app, people, data=same)
+    second = make(app, people, data=same)
+    response = accept(staff_client, second.proofs[0], "abc")
+    assert response.status_code == 422
+    page = words(response)
+    assert "Montant invalide" in page and f"Même fichier : {first.reference}" in page
 
 
 # --- Bad input and decisions taken twice -----------------------------------------------------
