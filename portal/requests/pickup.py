@@ -7,6 +7,7 @@ Placeholders the templates may use: {nom} {reference} {code} {point} {adresse} {
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote
 
 import segno
@@ -100,9 +101,16 @@ def qr_svg(order: Order) -> Markup | None:
     if not order.pickup_code:
         return None
     title = _("QR code de remise de la commande %(ref)s", ref=order.reference)
-    svg = segno.make(lookup_url(order), error="m").svg_inline(
-        scale=5, border=2, title=title, svgclass="pickup-qr", lineclass=None)
-    return Markup(svg)  # noqa: S704  # nosec B704  # segno's own markup; segno escapes the title
+    return Markup(_qr_svg(lookup_url(order), title))  # noqa: S704  # nosec B704  # see _qr_svg
+
+
+@lru_cache(maxsize=256)
+def _qr_svg(url: str, title: str) -> str:
+    """segno's markup (segno escapes the title). Encoding takes a few milliseconds, half of a
+    ready order's page, and the member opens that page again and again until the pickup: each
+    process encodes an order's code once (the same URL and title always give the same SVG)."""
+    return segno.make(url, error="m").svg_inline(scale=5, border=2, title=title,
+                                                 svgclass="pickup-qr", lineclass=None)
 
 
 def whatsapp_link(order: Order) -> str | None:

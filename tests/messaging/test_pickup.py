@@ -239,6 +239,24 @@ def test_the_member_page_shows_the_code_and_a_qr_code_of_the_staff_lookup(app, p
     assert by_testid(found, "pickup-order").startswith(order_of(app, order_id).reference)
 
 
+def test_a_qr_code_is_encoded_once_and_shown_the_same_on_every_visit(app, people, awa,
+                                                                    monkeypatch):
+    order_id = ready_order(app, people)
+    pickup._qr_svg.cache_clear()
+    encoded = []
+    make = segno.make
+    monkeypatch.setattr(segno, "make", lambda *args, **options: encoded.append(args)
+                        or make(*args, **options))
+    pages = [awa.get(f"/commandes/{order_id}").get_data(as_text=True) for _ in range(3)]
+    svgs = {re.search(r"<svg[^>]*class=\"pickup-qr\".*?</svg>", page, re.S).group(0)
+            for page in pages}
+    assert len(svgs) == 1 and len(encoded) == 1
+    awa.post_form("/langue/en", {"next": "/"})  # another title: encoded again
+    english = awa.get(f"/commandes/{order_id}").get_data(as_text=True)
+    assert "Handover QR code for order" in english
+    assert len(encoded) == 2
+
+
 def test_the_code_and_qr_are_not_shown_before_the_order_is_ready(app, people, awa):
     order_id = balance_sent(app, people)
     page = awa.get(f"/commandes/{order_id}").get_data(as_text=True)
