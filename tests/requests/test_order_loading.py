@@ -134,3 +134,24 @@ def test_load_lists_keeps_a_child_added_before_it(app_ctx, flushed):
             load_lists(order)  # not in the database yet: kept from the session
     assert order.messages == [message] and len(order.items) == 2
     db.session.rollback()
+
+
+def test_a_collection_known_empty_is_read_again_after_the_lock(app_ctx):
+    member = make_user("awa@example.com")
+    order_id = make_order(member, "quoted").id
+    db.session.expire_all()
+    order = load_order(order_id)
+    assert order.proformas == []  # known, no statement
+    make_proforma(db.session.get(Order, order_id))  # commits: the session is expired
+    order = load_order(order_id)
+    assert [proforma.version for proforma in order.proformas] == [1]
+    assert order.messages == []
+    db.session.add(OrderMessage(order_id=order.id, kind="message", from_member=True,
+                                body="Bonjour"))
+    workflow.lock(order)  # flushes, reloads the order: its collections are read again
+    assert [message.body for message in order.messages] == ["Bonjour"]
+    assert [proforma.version for proforma in order.proformas] == [1]
+
+
+def test_no_such_order(app_ctx):
+    assert load_order(987654) is None
