@@ -91,6 +91,7 @@ def test_every_list_of_a_paid_order_comes_in_one_statement_in_its_own_order(app,
                    ("order_items", "status_changes", "invoices", "order_messages"))
     assert html.index("Article 1") < html.index("Article 2") < html.index("Article 3")
     assert html.index("Premier message") < html.index("Deuxième message")
+    assert html.index("Étape 1") < html.index("Étape 2") < html.index("Étape 3")
     assert "FAC-2026-" in html
 
 
