@@ -266,15 +266,17 @@ def test_pages_hold_25_orders_and_count_them_all(awa):
 
 @pytest.mark.parametrize("sort", queues.SORTS)
 @pytest.mark.parametrize("filters", [{}, {"status": "submitted"}, {"status": "a-chiffrer"},
-                                     {"text": "awa"}, {"submitted_from": date(2026, 1, 1)}])
+                                     {"status": "en-transit"}, {"text": "awa"},
+                                     {"submitted_from": date(2026, 1, 1)}])
 def test_the_pages_of_every_sort_hold_each_order_once_in_order(awa, sort, filters):
     """The page is chosen on (id, submission, wait) before its orders are read: shared
-    dates and waits included, the two pages follow the sort and never overlap."""
+    dates and waits included, the pages follow the sort and never overlap; a queue of two
+    statuses (en-transit: each status's first orders, merged) too."""
     made = []
-    for number in range(30):
-        order = make_order(awa, status=("submitted", "quoted")[number % 2])
+    for number in range(60):
+        order = make_order(awa, status=("submitted", "purchased", "in_transit")[number % 3])
         order.submitted_at = datetime(2026, 3, 1 + number % 4, 10, 0)  # many share a date
-        order.status_changed_at = datetime(2026, 4, 1 + number % 3, 9, 0)
+        order.status_changed_at = datetime(2026, 4, 1 + number % 5, 9, 0)
         made.append(order)
     db.session.commit()
     wanted = OrderFilters(sort=sort, **filters)
@@ -282,9 +284,27 @@ def test_the_pages_of_every_sort_hold_each_order_once_in_order(awa, sort, filter
             or order.status in queues.statuses_for(filters["status"])]
     column, descending = queues._SORT_KEYS[sort][0]
     kept.sort(key=lambda order: (getattr(order, column), order.id), reverse=descending)
-    listed = references(wanted, 1) + references(wanted, 2)
+    listed = [reference for page in (1, 2, 3) for reference in references(wanted, page)]
     assert listed == [order.reference for order in kept]
     assert queues.order_page(wanted, 1).total == len(kept)
+    assert references(wanted, 4) == []
+
+
+def test_a_queue_of_two_statuses_reads_each_status_in_its_own_index(app, awa):
+    """Each status's first orders, in the list's order, then merged: never the newest orders
+    of every status until 25 belong to the queue."""
+    for number in range(6):
+        make_order(awa, status=("purchased", "in_transit", "submitted")[number % 3])
+    with sql_statements(app) as statements:
+        page = queues.order_page(OrderFilters(status="en-transit"), 1)
+    assert (page.total, len(page.items)) == (4, 4)
+    assert {order.status for order in page.items} == {"purchased", "in_transit"}
+    [statement] = statements
+    assert "UNION ALL" in statement and "FROM tallies" in statement
+    with sql_statements(app) as statements:
+        queues.order_page(OrderFilters(status="a-chiffrer"), 1)  # one status: its index
+        queues.order_page(OrderFilters(), 1)  # every status: the list's own index
+    assert not any("UNION" in statement for statement in statements)
 
 
 def test_a_list_by_status_alone_takes_its_total_from_the_tallies(app, awa):
