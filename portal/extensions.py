@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from portal import psycopg_speed
 from portal.babel_speed import QuickBabel
 from portal.psycopg_speed import QuickCursor
 
@@ -67,6 +68,11 @@ def _connection_setup(connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         connection.create_function(FOLD, 1, fold_text, deterministic=True)
+
+
+event.listen(Engine, "before_cursor_execute", psycopg_speed.note_writes)
+event.listen(Engine, "rollback", psycopg_speed.end_reads_with_commit)
+event.listen(Engine, "commit", psycopg_speed.forget_writes)
 
 
 def client_address() -> str:

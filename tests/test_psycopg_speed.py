@@ -5,12 +5,13 @@ import os
 
 import psycopg._cursor_base
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from portal import psycopg_speed
 from portal.extensions import db
 from portal.members.models import User
-from tests.factories import make_user
+from tests.factories import login, make_user
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
@@ -99,3 +100,56 @@ def test_a_statement_run_before_builds_no_column(app, monkeypatch):
         db.session.expunge_all()
         assert db.session.scalars(query).one().email == "lent@example.com"
     assert built == []
+
+
+# --- Read-only transactions end with COMMIT, so prepared statements outlive them -----------
+
+def prepared_statements() -> list[str]:
+    """The statements PostgreSQL holds prepared for the session's connection."""
+    return db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+
+
+def test_a_statement_read_in_many_transactions_is_prepared_once(app):
+    """psycopg prepares a statement on its fifth run, and forgot it on every rollback."""
+    with app.app_context():
+        make_user(email="lue@example.com")
+        query = select(User.id).where(User.email == "lue@example.com")
+        for _ in range(6):
+            assert db.session.execute(query).all()
+            db.session.rollback()
+        assert any("FROM users" in statement and "users.email" in statement
+                   for statement in prepared_statements())
+
+
+def test_a_page_shown_again_runs_its_statements_prepared(app, client):
+    with app.app_context():
+        make_user(email="awa@example.com")
+    login(client)
+    for _ in range(6):
+        assert client.get("/compte").status_code == 200
+    with app.app_context():
+        assert any("FROM users" in statement for statement in prepared_statements())
+
+
+@pytest.mark.parametrize("write", ["orm", "sql"])
+def test_a_transaction_that_wrote_is_rolled_back(app, write):
+    with app.app_context():
+        user = make_user(email="avant@example.com")
+        db.session.scalars(select(User)).all()  # a read before the write
+        if write == "orm":
+            user.full_name = "Jamais enregistré"
+            db.session.flush()
+        else:
+            db.session.execute(text("UPDATE users SET full_name = 'Jamais enregistré'"))
+        db.session.scalars(select(User)).all()  # and after it
+        db.session.rollback()
+        db.session.expire_all()
+        assert db.session.scalar(select(User.full_name)) != "Jamais enregistré"
+
+
+def test_a_failed_read_is_rolled_back_and_the_connection_goes_on(app):
+    with app.app_context():
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("SELECT 1 / 0"))
+        db.session.rollback()
+        assert db.session.scalar(text("SELECT 2")) == 2
