@@ -4,6 +4,7 @@ Every value can be changed without editing this file, through the environment va
 below (set them in the systemd unit or /etc/portal/portal.env). docs/deploy.md explains the
 choices.
 """
+import gc
 import os
 
 
@@ -48,6 +49,25 @@ max_requests_jitter = 100
 # leaving workers crashing in a loop. The price: `systemctl reload` (HUP) restarts the workers
 # but keeps the code already loaded, so an upgrade needs a restart (docs/deploy.md).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in {"0", "false", "no", "off"}
+
+
+def when_ready(server):
+    """Once, in the master, the preloaded app compiles every template (about 0.5 s of CPU):
+    otherwise every worker compiled those it uses, again after each replacement."""
+    if preload_app:
+        from portal.templating import compile_all
+        from wsgi import app
+
+        compile_all(app)
+
+
+def pre_fork(server, worker):
+    """Right before each fork, what the master holds (the preloaded app, its templates) is
+    frozen out of the garbage collector's reach: a worker's collections leave those objects,
+    and the memory pages under them, alone (shared with the master, not copied), and a worker
+    replaced after max_requests exits at once instead of spending 0.3 s of CPU taking apart
+    every object it inherited."""
+    gc.freeze()
 
 
 def post_fork(server, worker):
