@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.instructions:
             line += f" {instructions_per_request(url, page):>13,}"
         print(line, flush=True)
-    print("statements: SQL statements the page sends (BEGIN, ROLLBACK and the pool's ping "
+    print("statements: SQL statements the page sends (BEGIN, the COMMIT or ROLLBACK and the pool's ping "
           "aside); CPU ms: median of 5 rounds; instructions: callgrind, the same every run")
 
 

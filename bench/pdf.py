@@ -1,6 +1,5 @@
-"""How long a 30-line proforma takes to render: reportlab (what the portal uses) against the same
-document as HTML rendered by WeasyPrint (the yardstick); then a 30-line final invoice (reportlab
-only).
+"""How long a 30-line proforma and a 30-line final invoice take to render: reportlab (what the
+portal uses) against the same document as HTML rendered by WeasyPrint (the yardstick).
 
     python bench/pdf.py        (from the project root; `make bench` installs WeasyPrint first)
 """
@@ -23,7 +22,13 @@ from PIL import Image  # noqa: E402
 from portal import create_app, storage  # noqa: E402
 from portal.links import short_url  # noqa: E402
 from portal.money import format_money  # noqa: E402
-from portal.proforma.pdf import esc, proforma_totals, render_invoice, render_proforma  # noqa: E402
+from portal.proforma.pdf import (  # noqa: E402
+    esc,
+    invoice_totals,
+    proforma_totals,
+    render_invoice,
+    render_proforma,
+)
 from tests.proforma.test_invoice_pdf import invoice_snapshot  # noqa: E402
 from tests.proforma.test_pdf import sample_snapshot  # noqa: E402
 
@@ -50,27 +55,40 @@ def summary(name: str, times: list[float]) -> float:
     return median
 
 
-def html_of(doc: dict, logo: Path) -> str:
-    """The same blocks as the PDF, as HTML with a little inline CSS."""
-    def money(minor):
-        return format_money(minor, doc["currency"], doc["locale"])
+def _money(doc: dict, minor: int) -> str:
+    return format_money(minor, doc["currency"], doc["locale"])
 
-    def day(iso):
-        return format_date(date.fromisoformat(iso), "long", locale=doc["locale"])
 
+def _day(doc: dict, iso: str) -> str:
+    return format_date(date.fromisoformat(iso), "long", locale=doc["locale"])
+
+
+def _totals_html(doc: dict, rows) -> str:
+    """The totals block; a row without an amount is a small heading (an invoice's payments)."""
+    return "".join(f"<tr><td colspan=2><small>{esc(label)}</small></td></tr>" if value is None
+                   else f"<tr><td>{'<b>' if strong else ''}{esc(label)}</td>"
+                        f"<td class=n>{_money(doc, value)}</td></tr>"
+                   for label, value, strong in rows)
+
+
+def _methods_html(doc: dict) -> str:
+    methods = "".join(f"<p><b>{esc(method['name'])}</b><br>{esc(method['instructions'])}</p>"
+                      for method in doc["payment_methods"])
+    return f"<h3>Modalités de paiement</h3>{methods}"
+
+
+def _page_html(doc: dict, logo: Path, title: str, header: list[str], totals: str,
+               tail: str) -> str:
+    """The blocks every document has (header, parties, lines, totals), as HTML with a little
+    inline CSS, then `tail`."""
     company, customer = doc["company"], doc["customer"]
     identifiers = " · ".join(esc(f"{name} : {value}") for name, value in company["identifiers"])
     lines = "".join(
         f"<tr><td><b>{esc(line['name'])}</b> <small>{esc(line['details'])}</small><br>"
         f"<small>{esc(short_url(line['url']))}</small></td><td>{line['quantity']}</td>"
-        f"<td class=n>{money(line['unit_price'])}</td><td class=n>{money(line['total'])}</td></tr>"
+        f"<td class=n>{_money(doc, line['unit_price'])}</td>"
+        f"<td class=n>{_money(doc, line['total'])}</td></tr>"
         for line in doc["lines"])
-    unavailable = "".join(f"<tr><td>{esc(line['name'])}</td><td>{line['quantity']}</td>"
-                          f"<td>{esc(line['reason'])}</td></tr>" for line in doc["unavailable"])
-    totals = "".join(f"<tr><td>{esc(label)}</td><td class=n>{money(value)}</td></tr>"
-                     for label, value, _strong in proforma_totals(doc))
-    methods = "".join(f"<p><b>{esc(method['name'])}</b><br>{esc(method['instructions'])}</p>"
-                      for method in doc["payment_methods"])
     return f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><style>
 @font-face {{ font-family: DV; src: url("{(FONTS / 'DejaVuSans.ttf').as_uri()}"); }}
 @font-face {{ font-family: DV; font-weight: bold;
@@ -83,9 +101,7 @@ td {{ border-bottom: .4pt solid #c9d1da; vertical-align: top; }} .n {{ text-alig
 .box {{ border: .8pt solid #1f3a5f; text-align: center; font-weight: bold; }}
 </style></head><body>
 <img src="{logo.as_uri()}" style="max-width: 40mm; max-height: 18mm">
-<h1>PROFORMA</h1><p><b>{esc(doc['number'])} — version {doc['version']}</b><br>
-Commande : {esc(doc['reference'])}<br>Date d'émission : {day(doc['issued_on'])}<br>
-Valable jusqu'au {day(doc['valid_until'])}</p>
+<h1>{title}</h1><p>{"<br>".join(header)}</p>
 <p><b>{esc(company['name'])}</b><br>{esc(company['address'])}<br>{esc(company['phone'])}<br>
 {esc(company['email'])}<br><small>{identifiers}</small></p>
 <p><b>{esc(customer['name'])}</b><br>{esc(customer['company_name'])}<br>
@@ -93,10 +109,34 @@ Valable jusqu'au {day(doc['valid_until'])}</p>
 <p>Retrait au point de collecte : {esc(doc['delivery']['pickup_point'])}</p>
 <table><tr><th>Article</th><th>Qté</th><th>Prix unitaire</th><th>Total</th></tr>{lines}</table>
 <table style="width: 60%; margin-left: 40%">{totals}</table>
-<h3>Articles indisponibles</h3><table>{unavailable}</table>
-<h3>Modalités de paiement</h3>{methods}<h3>Message de notre équipe</h3><p>{esc(doc['message'])}</p>
-<p><small>{esc(company['legal_mentions'])}</small></p>
-<p class=box>Ce document est une proforma : il ne s'agit pas d'une facture.</p></body></html>"""
+{tail}<p><small>{esc(company['legal_mentions'])}</small></p></body></html>"""
+
+
+def proforma_html(doc: dict, logo: Path) -> str:
+    """The proforma's blocks as HTML: the same content as its PDF."""
+    unavailable = "".join(f"<tr><td>{esc(line['name'])}</td><td>{line['quantity']}</td>"
+                          f"<td>{esc(line['reason'])}</td></tr>" for line in doc["unavailable"])
+    header = [f"<b>{esc(doc['number'])} — version {doc['version']}</b>",
+              f"Commande : {esc(doc['reference'])}",
+              f"Date d'émission : {_day(doc, doc['issued_on'])}",
+              f"Valable jusqu'au {_day(doc, doc['valid_until'])}"]
+    tail = (f"<h3>Articles indisponibles</h3><table>{unavailable}</table>{_methods_html(doc)}"
+            f"<h3>Message de notre équipe</h3><p>{esc(doc['message'])}</p>"
+            "<p class=box>Ce document est une proforma : il ne s'agit pas d'une facture.</p>")
+    return _page_html(doc, logo, "PROFORMA", header, _totals_html(doc, proforma_totals(doc)),
+                      tail)
+
+
+def invoice_html(doc: dict, logo: Path) -> str:
+    """The final invoice's blocks as HTML: the same content as its PDF (payments received,
+    balance due, how to pay it)."""
+    header = [f"<b>{esc(doc['number'])}</b>", f"Commande : {esc(doc['reference'])}",
+              f"Proforma {esc(doc['proforma'])}",
+              f"Date d'émission : {_day(doc, doc['issued_on'])}"]
+    tail = (f"{_methods_html(doc) if doc['balance_due'] > 0 else ''}"
+            f"<h3>Message de notre équipe</h3><p>{esc(doc.get('message') or '')}</p>")
+    return _page_html(doc, logo, "FACTURE", header, _totals_html(doc, invoice_totals(doc)),
+                      tail)
 
 
 def main() -> None:
@@ -113,11 +153,12 @@ def main() -> None:
             logo = Path(uploads) / doc["company"]["logo_key"]
             print(f"{LINES}-line proforma, {len(render_proforma(doc))} bytes (reportlab)")
             reportlab = summary("reportlab", timings(lambda: render_proforma(doc)))
-            compare_with_weasyprint(html_of(doc, logo), reportlab)
+            compare_with_weasyprint(proforma_html(doc, logo), reportlab)
             invoice = invoice_snapshot(lines=LINES)
             invoice["company"]["logo_key"] = doc["company"]["logo_key"]
             print(f"{LINES}-line invoice, {len(render_invoice(invoice))} bytes (reportlab)")
-            summary("reportlab", timings(lambda: render_invoice(invoice)))
+            reportlab = summary("reportlab", timings(lambda: render_invoice(invoice)))
+            compare_with_weasyprint(invoice_html(invoice, logo), reportlab)
 
 
 def compare_with_weasyprint(html: str, reportlab: float) -> None:
