@@ -16,7 +16,6 @@ from sqlalchemy.orm import DeclarativeBase
 
 from portal import psycopg_speed
 from portal.babel_speed import QuickBabel
-from portal.psycopg_speed import QuickCursor
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +61,7 @@ def _connection_setup(connection, _record) -> None:
     them), and learns `portal_fold`, which PostgreSQL has from migration 0009. psycopg's
     cursors describe their columns only when asked (psycopg_speed.py)."""
     if isinstance(connection, psycopg.Connection):
-        connection.cursor_factory = QuickCursor
+        connection.cursor_factory = psycopg_speed.QuickCursor
     elif isinstance(connection, sqlite3.Connection):
         cursor = connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
