@@ -322,6 +322,48 @@ def test_a_list_by_status_alone_takes_its_total_from_the_tallies(app, awa):
     assert "OVER" in statements[0] and "tallies" not in statements[0]
 
 
+@pytest.mark.parametrize("filters", [
+    {"submitted_from": date(2026, 3, 1)},
+    {"submitted_from": date(2026, 3, 1), "submitted_to": date(2026, 3, 31)},
+    {"member": True},
+    {"member": True, "submitted_to": date(2026, 3, 31), "status": "a-chiffrer"},
+])
+def test_dates_or_a_member_are_counted_apart_from_the_page(app, awa, binta, filters):
+    """The page stops at its 25th order; the total comes from a count of its own (no
+    `count(*) OVER ()`, which read every matching order before the first one was listed)."""
+    for number in range(28):
+        make_order(awa).submitted_at = datetime(2026, 3, 2 + number % 20, 10, 0)
+    make_order(awa, "quoted").submitted_at = datetime(2026, 3, 5, 10, 0)  # not a-chiffrer
+    make_order(awa).submitted_at = datetime(2026, 2, 27, 10, 0)  # before the range
+    make_order(awa, "draft").submitted_at = datetime(2026, 3, 5, 10, 0)  # a cart
+    make_order(binta).submitted_at = datetime(2026, 3, 5, 10, 0)  # another member
+    db.session.commit()
+    if filters.pop("member", False):
+        filters["member_id"] = awa.id
+    wanted = OrderFilters(**filters)
+    expected = (28 + (filters.get("status") is None)
+                + ("member_id" not in filters) + ("submitted_from" not in filters))
+
+    with sql_statements(app) as statements:
+        first = queues.order_page(wanted, 1)
+    assert (first.total, len(first.items), first.pages) == (expected, 25, 2)
+    [listing] = [sql for sql in statements if "agency_settings" not in sql]  # (time zone)
+    assert "OVER" not in listing
+    second = queues.order_page(wanted, 2)
+    assert second.total == expected
+    assert {order.id for order in second.items}.isdisjoint(order.id for order in first.items)
+    assert len(second.items) == expected - 25
+    far = queues.order_page(wanted, 50)
+    assert (far.items, far.total) == ([], expected)
+
+
+def test_a_date_range_matching_nothing_counts_none(awa):
+    make_order(awa).submitted_at = datetime(2026, 3, 2, 10, 0)
+    db.session.commit()
+    empty = queues.order_page(OrderFilters(submitted_from=date(2027, 1, 1)), 1)
+    assert (empty.items, empty.total, empty.pages) == ([], 0, 0)
+
+
 def test_dates_reach_the_database_as_values_for_its_plan(app, awa):
     """A date range may select a few orders or all of them: the planner sees the dates
     (a plan made without them read every order of a long range through its index)."""
