@@ -69,6 +69,7 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel_speed.install()
+    babel_speed.install_in_templates(app)
     wtforms_speed.install()
     bootstrap.init_app(app)
     limiter.init_app(app)

@@ -78,3 +78,34 @@ def test_wtforms_messages_follow_the_language_and_are_read_once(app, client, mon
         False, False, True, True, False]
     read = sorted(str(locales[0]) for _path, locales in reads if "wtforms" in str(_path))
     assert read == ["en", "fr"]  # once each
+
+
+# --- Templates ----------------------------------------------------------------------------
+
+def rendered(app, source: str, locale: str = "fr", **values) -> str:
+    with app.test_request_context("/"), force_locale(locale):
+        return app.jinja_env.from_string(source).render(**values)
+
+
+def test_templates_translate_through_the_quick_functions(app):
+    assert app.jinja_env.globals["_"] is babel_speed.template_gettext
+    assert app.jinja_env.globals["gettext"] is babel_speed.template_gettext
+    assert app.jinja_env.globals["ngettext"] is babel_speed.template_ngettext
+
+
+def test_template_words_come_in_the_request_language(app):
+    assert rendered(app, '{{ _("Commandes") }}') == "Commandes"
+    assert rendered(app, '{{ gettext("Commandes") }}', "en") == "Orders"
+    assert rendered(app, '{{ _("Pas dans le catalogue") }}', "en") == "Pas dans le catalogue"
+    plural = '{{ ngettext("%(num)d commande", "%(num)d commandes", n) }}'
+    assert [rendered(app, plural, "fr", n=n) for n in (1, 3)] == ["1 commande", "3 commandes"]
+    assert [rendered(app, plural, "en", n=n) for n in (1, 3)] == ["1 order", "3 orders"]
+
+
+def test_template_words_escape_their_values_where_the_template_escapes(app):
+    source = '{{ _("Bonjour %(name)s, 100%% prêt", name=name) }}'
+    assert rendered(app, source, name="<b>Awa</b>") == "Bonjour &lt;b&gt;Awa&lt;/b&gt;, 100% prêt"
+    plain = "{% autoescape false %}" + source + "{% endautoescape %}"  # e-mails, WhatsApp
+    assert rendered(app, plain, name="<b>Awa</b>") == "Bonjour <b>Awa</b>, 100% prêt"
+    counted = '{{ ngettext("%(num)d pour %(who)s", "%(num)d pour %(who)s", 2, who=who) }}'
+    assert rendered(app, counted, who="A & B") == "2 pour A &amp; B"
