@@ -5,11 +5,6 @@ from werkzeug.routing import BuildError
 from portal.templating import kept_url_for
 
 
-def built(app, source: str) -> str:
-    with app.test_request_context("/"):
-        return app.jinja_env.from_string(source).render()
-
-
 def test_templates_build_links_through_the_kept_url_for(app):
     assert app.jinja_env.globals["url_for"].kept.cache_info().maxsize == 4096
     # A kept link could not follow a url_defaults function: add one, and revisit kept_url_for.
@@ -72,6 +67,8 @@ def test_outside_a_request_it_is_flasks_own(app):
 
 
 def test_a_page_links_as_before(app):
-    page = built(app, '<a href="{{ url_for("requests.order_detail", order_id=5) }}">'
-                      '{{ url_for("staff.order_list", q="a&b") }}</a>')
+    with app.test_request_context("/"):
+        page = app.jinja_env.from_string(
+            '<a href="{{ url_for("requests.order_detail", order_id=5) }}">'
+            '{{ url_for("staff.order_list", q="a&b") }}</a>').render()
     assert page == '<a href="/commandes/5">/equipe/commandes?q=a%26b</a>'

@@ -279,7 +279,7 @@ def _total(keys, shape: _Shape):
         return tallies.sum_of([tallies.orders_in(status) for status in shape.statuses])
     if shape.text:
         return func.count().over()
-    return select(func.count()).select_from(_keys(shape)).correlate(None).scalar_subquery()
+    return select(func.count()).select_from(keys).correlate(None).scalar_subquery()
 
 
 def _per_status(shape: _Shape) -> bool:
